@@ -1,0 +1,50 @@
+/**
+ * Pure-JS backend on @noble/* and BigInt RSA: what the canister (QuickJS, no crypto.subtle) uses.
+ * Ed25519 uses RFC 8032 strict verification (zip215: false) and ECDSA accepts high-S signatures, matching
+ * WebCrypto so that both backends give identical verdicts.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256, p384 } from '@noble/curves/nist.js';
+import { sha256, sha384 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '../encoding/bytes.ts';
+import type { CryptoBackend } from './backend.ts';
+import { rsaPkcs1VerifyDigest } from './rsa.ts';
+
+const SEC1_UNCOMPRESSED = new Uint8Array([0x04]);
+
+function safe(fn: () => boolean): Promise<boolean> {
+  try {
+    return Promise.resolve(fn());
+  } catch {
+    return Promise.resolve(false);
+  }
+}
+
+export const pureCrypto: CryptoBackend = {
+  name: 'pure',
+  sha256: (data) => Promise.resolve(sha256(data)),
+  sha384: (data) => Promise.resolve(sha384(data)),
+  rsaPkcs1Sha256Verify: (key, message, signature) =>
+    safe(() => rsaPkcs1VerifyDigest(key, sha256(message), signature)),
+  ed25519Verify: (publicKey, message, signature) =>
+    safe(
+      () =>
+        publicKey.length === 32 &&
+        signature.length === 64 &&
+        ed25519.verify(signature, message, publicKey, { zip215: false }),
+    ),
+  ecdsaP256Verify: (publicKey, message, signature) =>
+    safe(
+      () =>
+        publicKey.length === 64 &&
+        signature.length === 64 &&
+        p256.verify(signature, message, concatBytes(SEC1_UNCOMPRESSED, publicKey), { lowS: false }),
+    ),
+  ecdsaP384Verify: (publicKey, message, signature) =>
+    safe(
+      () =>
+        publicKey.length === 96 &&
+        signature.length === 96 &&
+        p384.verify(signature, message, concatBytes(SEC1_UNCOMPRESSED, publicKey), { lowS: false }),
+    ),
+};

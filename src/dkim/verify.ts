@@ -1,0 +1,157 @@
+/**
+ * Verifies every DKIM-Signature field of a message (RFC 6376 §6.1) and reports one result per field, top
+ * first, each with its check list. Key lookup is injected; crypto comes from a CryptoBackend.
+ * Order per signature: tags (§6.1.1), key (§6.1.2), body hash (§6.1.3), signature (§6.1.3, RFC 8463 §3).
+ */
+import type { CryptoBackend } from '../crypto/backend.ts';
+import { binaryToBytes, bytesEqual } from '../encoding/bytes.ts';
+import type { TxtLookup } from '../dns/lookup.ts';
+import { LIMITS } from '../limits.ts';
+import type { HeaderField, Message } from '../mail/message.ts';
+import { canonicalizeBody } from './canonicalize.ts';
+import { headerHashInput } from './header-hash.ts';
+import { type DkimKey, parseKeyRecord } from './key.ts';
+import { type Check, CHECK_NAMES, type DkimReason, REASON_RESULT, type SignatureResult } from './result.ts';
+import { type DkimSignature, parseSignature, type SignatureLabels } from './signature.ts';
+
+export interface VerifyContext {
+  readonly message: Message;
+  readonly lookup: TxtLookup;
+  readonly crypto: CryptoBackend;
+  /** Unix seconds. */
+  readonly now: number;
+}
+
+/** Canonical body hashes shared by the signatures of one message (same c= body and l= hash once). */
+type BodyHashCache = Map<string, Promise<{ hash: Uint8Array; unsigned: number } | null>>;
+
+function finish(
+  index: number,
+  labels: SignatureLabels,
+  checks: Check[],
+  reason: DkimReason | null,
+  detail: string,
+  unsignedBodyBytes: number | null,
+): SignatureResult {
+  const done = new Set(checks.map((c) => c.name));
+  const all = [...checks];
+  for (const name of CHECK_NAMES) {
+    if (!done.has(name)) all.push({ name, status: 'Skipped', detail: 'not reached' });
+  }
+  return {
+    index,
+    domain: labels.domain,
+    selector: labels.selector,
+    algorithm: labels.algorithm,
+    result: reason === null ? 'pass' : REASON_RESULT[reason],
+    reason,
+    detail,
+    checks: all,
+    signedHeaders: labels.signedHeaders,
+    unsignedBodyBytes,
+  };
+}
+
+type KeyStep = { ok: true; key: DkimKey; detail: string } | { ok: false; reason: DkimReason; detail: string };
+
+async function fetchKey(sig: DkimSignature, ctx: VerifyContext): Promise<KeyStep> {
+  const name = `${sig.selector.toLowerCase()}._domainkey.${sig.domain}`;
+  const answer = await ctx.lookup(name);
+  if (answer.kind === 'temperror') return { ok: false, reason: 'KeyLookupFailed', detail: `${name}: ${answer.detail}` };
+  if (answer.kind === 'nxdomain' || answer.records.length === 0) {
+    return { ok: false, reason: 'KeyNotFound', detail: `no key record at ${name}` };
+  }
+  if (answer.records.length > 1) {
+    return { ok: false, reason: 'KeyAmbiguous', detail: `${answer.records.length} TXT records at ${name}` };
+  }
+  const parsed = parseKeyRecord(answer.records[0]!);
+  const wanted = sig.algorithm === 'rsa-sha256' ? 'rsa' : 'ed25519';
+  if (!parsed.ok && parsed.reason === 'KeyRevoked') return parsed;
+  const keyType = parsed.ok ? parsed.key.flags.keyType : parsed.keyType;
+  if (keyType !== null && keyType !== wanted) {
+    return { ok: false, reason: 'KeyAlgorithmMismatch', detail: `key k=${keyType} but a=${sig.algorithm}` };
+  }
+  if (!parsed.ok) return parsed;
+  const { flags } = parsed.key;
+  if (flags.hashes && !flags.hashes.includes('sha256')) {
+    return { ok: false, reason: 'KeyHashMismatch', detail: `key h=${flags.hashes.join(':')} excludes sha256` };
+  }
+  if (flags.strictIdentity && sig.identityDomain !== sig.domain) {
+    return { ok: false, reason: 'KeyIdentityMismatch', detail: 'key t=s but i= is a subdomain of d=' };
+  }
+  if (flags.testing) return { ok: false, reason: 'KeyTestingMode', detail: 'key t=y: the domain is testing DKIM' };
+  const size = parsed.key.type === 'rsa' ? `RSA ${parsed.key.bits} bits` : 'Ed25519';
+  return { ok: true, key: parsed.key, detail: `${name}: ${size}` };
+}
+
+function bodyHash(sig: DkimSignature, ctx: VerifyContext, cache: BodyHashCache) {
+  const id = `${sig.bodyCanon}/${sig.bodyLength ?? ''}`;
+  let entry = cache.get(id);
+  if (!entry) {
+    const canonical = canonicalizeBody(ctx.message.body, sig.bodyCanon);
+    if (sig.bodyLength !== null && sig.bodyLength > canonical.length) {
+      entry = Promise.resolve(null);
+    } else {
+      const signed = sig.bodyLength === null ? canonical : canonical.subarray(0, sig.bodyLength);
+      const unsigned = canonical.length - signed.length;
+      entry = ctx.crypto.sha256(signed).then((hash) => ({ hash, unsigned }));
+    }
+    cache.set(id, entry);
+  }
+  return entry;
+}
+
+async function verifyOne(
+  field: HeaderField,
+  index: number,
+  ctx: VerifyContext,
+  cache: BodyHashCache,
+): Promise<SignatureResult> {
+  const parsed = parseSignature(field.value, ctx.now);
+  if (!parsed.ok) return finish(index, parsed.labels, parsed.checks, parsed.reason, parsed.detail, null);
+  const { sig, labels, checks } = parsed;
+  const stop = (name: Check['name'], reason: DkimReason, detail: string, unsigned: number | null = null) => {
+    checks.push({ name, status: 'Fail', detail });
+    return finish(index, labels, checks, reason, detail, unsigned);
+  };
+
+  const key = await fetchKey(sig, ctx);
+  if (!key.ok) return stop('key', key.reason, key.detail);
+  checks.push({ name: 'key', status: 'Pass', detail: key.detail });
+
+  const body = await bodyHash(sig, ctx, cache);
+  if (!body) return stop('body-hash', 'BodyLengthExceeded', `l=${sig.bodyLength} exceeds the canonical body`);
+  if (!bytesEqual(body.hash, sig.bodyHash)) {
+    return stop('body-hash', 'BodyHashMismatch', 'the body does not match bh=', body.unsigned);
+  }
+  checks.push({
+    name: 'body-hash',
+    status: 'Pass',
+    detail: body.unsigned === 0 ? 'whole body signed' : `${body.unsigned} body bytes after l= are unsigned`,
+  });
+
+  const input = binaryToBytes(headerHashInput(ctx.message.headers, field, sig.signedHeaders, sig.headerCanon));
+  const ok =
+    key.key.type === 'rsa'
+      ? await ctx.crypto.rsaPkcs1Sha256Verify(key.key.rsa, input, sig.signature)
+      : await ctx.crypto.ed25519Verify(key.key.raw, await ctx.crypto.sha256(input), sig.signature);
+  if (!ok) return stop('signature', 'SignatureInvalid', 'the signature does not verify', body.unsigned);
+  checks.push({ name: 'signature', status: 'Pass', detail: sig.algorithm });
+  return finish(index, labels, checks, null, 'verified', body.unsigned);
+}
+
+/** Verifies all DKIM-Signature fields (the first LIMITS.dkimSignatures of them), top first. */
+export async function verifyDkim(ctx: VerifyContext): Promise<SignatureResult[]> {
+  const cache: BodyHashCache = new Map();
+  const fields = ctx.message.headers.filter((h) => h.key === 'dkim-signature');
+  return Promise.all(
+    fields.map((field, index) => {
+      if (index >= LIMITS.dkimSignatures) {
+        const labels: SignatureLabels = { domain: null, selector: null, algorithm: null, signedHeaders: [] };
+        const detail = `only the first ${LIMITS.dkimSignatures} signatures are evaluated`;
+        return Promise.resolve(finish(index, labels, [], 'TooManySignatures', detail, null));
+      }
+      return verifyOne(field, index, ctx, cache);
+    }),
+  );
+}

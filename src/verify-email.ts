@@ -1,0 +1,137 @@
+/**
+ * The whole "is this email genuine?" decision (protocol.md §4–§6): message bounds and header occurrence
+ * (RFC 5322 §3.6), every DKIM signature (RFC 6376), the From address, DMARC alignment (RFC 7489 §3.1.1, §6.6)
+ * and Waxseal's acceptance rule. Pure: bytes, an injected TXT lookup and `now` in; a typed verdict out.
+ */
+import type { CryptoBackend } from './crypto/backend.ts';
+import { pureCrypto } from './crypto/pure.ts';
+import type { SignatureResult } from './dkim/result.ts';
+import { verifyDkim } from './dkim/verify.ts';
+import { isAligned } from './dmarc/alignment.ts';
+import { type DmarcRecord, type Policy, selectDmarcRecord } from './dmarc/record.ts';
+import type { TxtLookup } from './dns/lookup.ts';
+import { parseFrom } from './mail/from.ts';
+import { type Message, type MessageErrorCode, parseMessage } from './mail/message.ts';
+import { checkOccurrences } from './mail/occurrence.ts';
+
+export type EmailReason =
+  | 'Accepted'
+  | MessageErrorCode
+  | 'MalformedFromHeader'
+  | 'HeaderOccurrence'
+  | 'NoSignature'
+  | 'NoPassingSignature'
+  | 'DmarcNotAligned'
+  | 'SubjectNotSigned';
+
+export interface DmarcOutcome {
+  /** pass: a passing signature aligns under the record; fail: a record exists and none does; none: no record. */
+  readonly result: 'pass' | 'fail' | 'none';
+  readonly policy: Policy | null;
+  readonly alignment: 'relaxed' | 'strict' | null;
+  readonly record: DmarcRecord | null;
+  readonly detail: string;
+}
+
+export interface EmailVerdict {
+  readonly signatures: readonly SignatureResult[];
+  readonly dkim: 'pass' | 'fail' | 'none';
+  /** The lowercased From address, or null when From is missing or malformed. */
+  readonly from: string | null;
+  readonly dmarc: DmarcOutcome;
+  readonly accepted: boolean;
+  readonly reason: EmailReason;
+  readonly detail: string;
+  /** The signature Waxseal accepted the email on (passing, aligned, Subject signed), if any. */
+  readonly acceptedSignature: number | null;
+  /** The parsed message, for callers that go on to read the signed Subject. */
+  readonly message: Message | null;
+}
+
+export interface VerifyOptions {
+  readonly crypto?: CryptoBackend;
+}
+
+const NO_DMARC: DmarcOutcome = { result: 'none', policy: null, alignment: null, record: null, detail: 'not evaluated' };
+
+function rejected(reason: EmailReason, detail: string, partial: Partial<EmailVerdict> = {}): EmailVerdict {
+  return {
+    signatures: [],
+    dkim: 'none',
+    from: null,
+    dmarc: NO_DMARC,
+    message: null,
+    acceptedSignature: null,
+    ...partial,
+    accepted: false,
+    reason,
+    detail,
+  };
+}
+
+async function discoverDmarc(domain: string, lookup: TxtLookup) {
+  const answer = await lookup(`_dmarc.${domain}`);
+  if (answer.kind === 'txt') return selectDmarcRecord(answer.records);
+  if (answer.kind === 'nxdomain') return { kind: 'none' as const, detail: 'no DMARC record' };
+  // Without the record the strict rule applies, which every DMARC policy also accepts: safe to continue.
+  return { kind: 'temperror' as const, detail: answer.detail };
+}
+
+/**
+ * Verifies a raw message (CRLF line endings, as received) at `now` (unix seconds).
+ * Acceptance needs one signature that passes, covers Subject, and aligns with the From domain: under the
+ * record's adkim= when a DMARC record exists, else only when d= equals the From domain exactly.
+ */
+export async function verifyEmail(
+  bytes: Uint8Array,
+  lookup: TxtLookup,
+  now: number,
+  options: VerifyOptions = {},
+): Promise<EmailVerdict> {
+  const crypto = options.crypto ?? pureCrypto;
+  const parsed = parseMessage(bytes);
+  if (!parsed.ok) return rejected(parsed.error.code, parsed.error.detail);
+  const message = parsed.message;
+
+  const signatures = await verifyDkim({ message, lookup, crypto, now });
+  const passing = signatures.filter((s) => s.result === 'pass');
+  const dkim = signatures.length === 0 ? 'none' : passing.length > 0 ? 'pass' : 'fail';
+  const base = { signatures, dkim, message } as const;
+
+  const occurrence = checkOccurrences(message);
+  const fromField = message.headers.find((h) => h.key === 'from');
+  const from = fromField && occurrence?.code !== 'MalformedFromHeader' ? parseFrom(fromField.value) : null;
+  const fromAddress = from?.ok ? from.value.address : null;
+  if (occurrence?.code === 'MalformedFromHeader') return rejected(occurrence.code, occurrence.detail, base);
+  if (!from || !from.ok) return rejected('MalformedFromHeader', from?.detail ?? 'no From', base);
+  const fromDomain = from.value.domain;
+
+  const found = await discoverDmarc(fromDomain, lookup);
+  const record = found.kind === 'record' ? found.record : null;
+  const mode = record?.adkim ?? 's';
+  const aligned = passing.filter((s) => s.domain !== null && isAligned(s.domain, fromDomain, mode));
+  const dmarc: DmarcOutcome = {
+    result: record ? (aligned.length > 0 ? 'pass' : 'fail') : 'none',
+    policy: record?.p ?? null,
+    alignment: record ? (record.adkim === 's' ? 'strict' : 'relaxed') : null,
+    record,
+    detail: found.kind === 'record' ? `p=${found.record.p} adkim=${found.record.adkim}` : found.detail,
+  };
+  const withFrom = { ...base, from: fromAddress, dmarc };
+  if (occurrence) return rejected(occurrence.code, occurrence.detail, withFrom);
+  if (signatures.length === 0) return rejected('NoSignature', 'the message has no DKIM-Signature', withFrom);
+  if (passing.length === 0) return rejected('NoPassingSignature', 'no DKIM signature verifies', withFrom);
+  if (aligned.length === 0) {
+    const rule = record ? `adkim=${record.adkim}` : 'no DMARC record, so d= must equal the From domain';
+    return rejected('DmarcNotAligned', `no passing signature aligns with ${fromDomain} (${rule})`, withFrom);
+  }
+  const chosen = aligned.find((s) => s.signedHeaders.includes('subject'));
+  if (!chosen) return rejected('SubjectNotSigned', 'the aligned signature does not cover Subject', withFrom);
+  return {
+    ...withFrom,
+    accepted: true,
+    reason: 'Accepted',
+    detail: `signature ${chosen.index + 1} (d=${chosen.domain}) passes and aligns with ${fromAddress}`,
+    acceptedSignature: chosen.index,
+  };
+}
