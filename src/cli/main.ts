@@ -1,0 +1,45 @@
+/**
+ * The `waxseal` command: dispatches subcommands and turns every input problem into one line on stderr with
+ * exit status 2 (protocol.md §10). Only genuine bugs escape as stack traces.
+ */
+import { join, relative } from 'node:path';
+import { UsageError } from './errors.ts';
+import { VERIFY_EMAIL_USAGE, verifyEmailCommand } from './verify-email.ts';
+
+const USAGE = `usage:
+  ${VERIFY_EMAIL_USAGE}
+  waxseal demo        verify the bundled RFC 8463 example message and explain the result`;
+
+async function demo(): Promise<{ out: string; code: number }> {
+  const dir = relative(process.cwd(), join(import.meta.dirname, '..', '..', 'test-vectors', 'examples', 'rfc8463'));
+  const args = [join(dir, 'message.eml'), '--dns', join(dir, 'dns.json'), '--now', '1528637909'];
+  const result = await verifyEmailCommand(args);
+  const intro = `$ waxseal verify-email ${args.join(' ')}\n`;
+  const outro =
+    '\nThis is the RFC 8463 example: one Ed25519 and one RSA signature by football.example.com, both verified;\n' +
+    'the From domain equals d=, so Waxseal would accept it. Try editing the message to see a check fail.';
+  return { out: intro + result.out + outro, code: result.code };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    let result: { out: string; code: number };
+    if (command === 'verify-email') result = await verifyEmailCommand(rest);
+    else if (command === 'demo') result = await demo();
+    else if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    } else throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+    process.stdout.write(`${result.out}\n`);
+    return result.code;
+  } catch (e) {
+    // parseArgs reports unknown or malformed options with these codes.
+    const code = (e as { code?: string }).code;
+    if (e instanceof UsageError || (code !== undefined && code.startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`waxseal: ${(e as Error).message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
