@@ -1,0 +1,35 @@
+"""Signs messages with dkimpy (Debian python3-dkim) for the test suites.
+
+Reads JSON from stdin: {"jobs": [{"message": str, "domain": str, "selector": str, "key_b64": str (Ed25519 seed,
+base64), "headers": [str], "timestamp": int}]} and writes {"signed": [str]} (CRLF messages).
+"""
+import json
+import sys
+import time
+
+import dkim
+
+
+def main():
+    req = json.load(sys.stdin)
+    out = []
+    real_time = time.time
+    for job in req["jobs"]:
+        time.time = lambda: job["timestamp"]
+        try:
+            sig = dkim.sign(
+                job["message"].encode("latin-1"),
+                job["selector"].encode(),
+                job["domain"].encode(),
+                job["key_b64"].encode(),
+                signature_algorithm=b"ed25519-sha256",
+                canonicalize=(b"relaxed", b"relaxed"),
+                include_headers=[h.encode() for h in job["headers"]],
+            )
+        finally:
+            time.time = real_time
+        out.append((sig + job["message"].encode("latin-1")).decode("latin-1"))
+    json.dump({"signed": out}, sys.stdout)
+
+
+main()

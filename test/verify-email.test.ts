@@ -1,0 +1,117 @@
+/**
+ * Waxseal's acceptance decision (protocol.md §4–§6) on messages signed by dkimpy: alignment with and without a
+ * DMARC record, header occurrence, From syntax, and the signed-Subject rule.
+ */
+import { describe, expect, it } from 'vitest';
+import { binaryToBytes } from '../src/encoding/bytes.ts';
+import { staticTxtLookup, type TxtTable } from '../src/dns/lookup.ts';
+import { type EmailReason, verifyEmail } from '../src/verify-email.ts';
+import { dkimpySign, ed25519TestKey, type SignJob } from './helpers/dkimpy.ts';
+
+const NOW = 1_767_225_600;
+const key = ed25519TestKey();
+const HEADERS = ['From', 'To', 'Subject', 'Date'];
+
+interface Case {
+  name: string;
+  from?: string;
+  d?: string;
+  headers?: string[];
+  extraHeaders?: string;
+  /** Applied to the signed message. */
+  after?: (signed: string) => string;
+  dmarc?: string[] | null;
+  accepted: boolean;
+  reason: EmailReason;
+  dmarcResult?: 'pass' | 'fail' | 'none';
+  fromAddress?: string | null;
+}
+
+const cases: Case[] = [
+  { name: 'exact domain, no DMARC record', accepted: true, reason: 'Accepted', dmarcResult: 'none' },
+  { name: 'exact domain, p=reject', dmarc: ['v=DMARC1; p=reject'], accepted: true, reason: 'Accepted', dmarcResult: 'pass' },
+  { name: 'subdomain d=, relaxed record', d: 'mail.example.com', dmarc: ['v=DMARC1; p=none'], accepted: true, reason: 'Accepted', dmarcResult: 'pass' },
+  {
+    name: 'subdomain d=, strict record',
+    d: 'mail.example.com',
+    dmarc: ['v=DMARC1; p=none; adkim=s'],
+    accepted: false,
+    reason: 'DmarcNotAligned',
+    dmarcResult: 'fail',
+  },
+  { name: 'subdomain d=, no record', d: 'mail.example.com', accepted: false, reason: 'DmarcNotAligned', dmarcResult: 'none' },
+  {
+    name: 'look-alike d= never aligns',
+    d: 'evilexample.com',
+    dmarc: ['v=DMARC1; p=none'],
+    accepted: false,
+    reason: 'DmarcNotAligned',
+    dmarcResult: 'fail',
+  },
+  {
+    name: 'two DMARC records = no policy, strict rule',
+    d: 'mail.example.com',
+    dmarc: ['v=DMARC1; p=none', 'v=DMARC1; p=reject'],
+    accepted: false,
+    reason: 'DmarcNotAligned',
+    dmarcResult: 'none',
+  },
+  { name: 'Subject not in h=', headers: ['From', 'To', 'Date'], accepted: false, reason: 'SubjectNotSigned' },
+  {
+    name: 'a second From above',
+    after: (m) => `From: mallory@evil.test\r\n${m}`,
+    accepted: false,
+    reason: 'MalformedFromHeader',
+    fromAddress: null,
+  },
+  {
+    name: 'a second Subject',
+    after: (m) => `Subject: other\r\n${m}`,
+    accepted: false,
+    reason: 'HeaderOccurrence',
+  },
+  { name: 'no Date', extraHeaders: '', after: (m) => m.replace(/^Date: .*\r\n/m, ''), accepted: false, reason: 'HeaderOccurrence' },
+  { name: 'group From', from: 'friends: alice@example.com;', accepted: false, reason: 'MalformedFromHeader', fromAddress: null },
+  { name: 'two addresses in From', from: 'alice@example.com, bob@example.com', accepted: false, reason: 'MalformedFromHeader', fromAddress: null },
+  { name: 'quoted local part', from: '"alice smith"@example.com', accepted: false, reason: 'MalformedFromHeader', fromAddress: null },
+  { name: 'display name and comment', from: '"Smith, Alice" (work) <Alice@Example.COM>', accepted: true, reason: 'Accepted', fromAddress: 'alice@example.com' },
+  { name: 'body tampered', after: (m) => m.replace('Hello', 'Jello'), accepted: false, reason: 'NoPassingSignature' },
+  { name: 'no signature', after: (m) => m.replace(/^DKIM-Signature:.*\r\n(?:[ \t].*\r\n)*/m, ''), accepted: false, reason: 'NoSignature' },
+];
+
+function job(c: Case): SignJob {
+  const from = c.from ?? 'Alice <alice@example.com>';
+  return {
+    message: `From: ${from}\r\nTo: recover@waxseal.test\r\nSubject: WX-abcdefghijklmnopqrst\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\n${c.extraHeaders ?? ''}\r\nHello there.\r\n`,
+    domain: c.d ?? 'example.com',
+    selector: 'sel',
+    headers: c.headers ?? HEADERS,
+    timestamp: NOW - 100,
+  };
+}
+
+const signed = dkimpySign(key, cases.map(job));
+
+describe('verifyEmail acceptance on dkimpy-signed mail', () => {
+  it.each(cases.map((c, i) => [c.name, c, signed[i]!] as const))('%s', async (_name, c, text) => {
+    const d = c.d ?? 'example.com';
+    const table: Record<string, TxtTable[string]> = { [`sel._domainkey.${d}`]: [key.record] };
+    if (c.dmarc) table['_dmarc.example.com'] = c.dmarc;
+    const bytes = binaryToBytes(c.after ? c.after(text) : text);
+    const v = await verifyEmail(bytes, staticTxtLookup(table), NOW);
+    expect([v.accepted, v.reason]).toEqual([c.accepted, c.reason]);
+    if (c.dmarcResult) expect(v.dmarc.result).toBe(c.dmarcResult);
+    if (c.fromAddress !== undefined) expect(v.from).toBe(c.fromAddress);
+    if (c.accepted) expect(v.acceptedSignature).toBe(0);
+  });
+
+  it('a DNS failure for _dmarc falls back to the strict rule instead of failing', async () => {
+    const text = signed[0]!;
+    const lookup = (name: string) =>
+      name.startsWith('_dmarc.')
+        ? Promise.resolve({ kind: 'temperror' as const, detail: 'timeout' })
+        : staticTxtLookup({ 'sel._domainkey.example.com': [key.record] })(name);
+    const v = await verifyEmail(binaryToBytes(text), lookup, NOW);
+    expect([v.accepted, v.dmarc.result]).toEqual([true, 'none']);
+  });
+});
