@@ -7,7 +7,7 @@ import { decodeBase64 } from '../encoding/bytes.ts';
 import { LIMITS } from '../limits.ts';
 import { domainProblem } from '../mail/address.ts';
 import type { Check, DkimReason } from './result.ts';
-import { parseTagList, stripFws } from './tags.ts';
+import { lenientTags, parseTagList, stripFws } from './tags.ts';
 
 export type Canon = 'simple' | 'relaxed';
 export type DkimAlgorithm = 'rsa-sha256' | 'ed25519-sha256';
@@ -68,8 +68,7 @@ export function parseSignature(value: string, now: number): SignatureParse {
 
   // Step 1: tag list.
   const parsed = parseTagList(value);
-  if (!parsed.ok) return stop('tags', parsed.code, parsed.detail);
-  const t = parsed.tags;
+  const t = parsed.ok ? parsed.tags : lenientTags(value);
   labels.domain = t.get('d')?.toLowerCase() ?? null;
   labels.selector = t.get('s') ?? null;
   labels.algorithm = t.get('a') ?? null;
@@ -77,6 +76,7 @@ export function parseSignature(value: string, now: number): SignatureParse {
     .split(':')
     .map((n) => stripFws(n).toLowerCase())
     .filter((n) => n !== '');
+  if (!parsed.ok) return stop('tags', parsed.code, parsed.detail);
   pass('tags', `${t.size} tags`);
 
   // Step 2: version, required tags, d=, s=, i=.

@@ -43,3 +43,14 @@ export function parseTagList(text: string): TagListResult {
 export function stripFws(value: string): string {
   return value.replace(/[ \t\r\n]+/g, '');
 }
+
+/** First value of each tag, without validation: only for labelling a signature whose tag list is invalid. */
+export function lenientTags(text: string): Map<string, string> {
+  const tags = new Map<string, string>();
+  for (const part of text.split(';')) {
+    const eq = part.indexOf('=');
+    const name = part.slice(0, eq).replace(FWS_EDGES, '');
+    if (eq > 0 && !tags.has(name)) tags.set(name, part.slice(eq + 1).replace(FWS_EDGES, ''));
+  }
+  return tags;
+}
