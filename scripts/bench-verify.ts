@@ -67,9 +67,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const base = median(samples.get(mailauth.name)!);
 const rows = impls.map((i) => {
   const m = median(samples.get(i.name)!);
-  return { implementation: i.name, messagesPerSecond: Math.round(m), ratioToMailauth: Number((m / base).toFixed(2)) };
+  return {
+    implementation: i.name,
+    messagesPerSecond: Math.round(m),
+    ratioToMailauth: Number((m / base).toFixed(2)),
+  };
 });
-console.log(`${prepared.length} messages, ${ROUNDS} rounds × ${ROUND_MS} ms, median per implementation, node ${process.version}`);
+console.log(
+  `${prepared.length} messages, ${ROUNDS} rounds × ${ROUND_MS} ms, median per implementation, node ${process.version}`,
+);
 console.table(rows);
 mkdirSync(join(import.meta.dirname, '..', 'bench'), { recursive: true });
 writeFileSync(

@@ -52,7 +52,13 @@ export interface VerifyOptions {
   readonly crypto?: CryptoBackend;
 }
 
-const NO_DMARC: DmarcOutcome = { result: 'none', policy: null, alignment: null, record: null, detail: 'not evaluated' };
+const NO_DMARC: DmarcOutcome = {
+  result: 'none',
+  policy: null,
+  alignment: null,
+  record: null,
+  detail: 'not evaluated',
+};
 
 function rejected(reason: EmailReason, detail: string, partial: Partial<EmailVerdict> = {}): EmailVerdict {
   return {
@@ -103,7 +109,7 @@ export async function verifyEmail(
   const from = fromField && occurrence?.code !== 'MalformedFromHeader' ? parseFrom(fromField.value) : null;
   const fromAddress = from?.ok ? from.value.address : null;
   if (occurrence?.code === 'MalformedFromHeader') return rejected(occurrence.code, occurrence.detail, base);
-  if (!from || !from.ok) return rejected('MalformedFromHeader', from?.detail ?? 'no From', base);
+  if (!from?.ok) return rejected('MalformedFromHeader', from?.detail ?? 'no From', base);
   const fromDomain = from.value.domain;
 
   const found = await discoverDmarc(fromDomain, lookup);

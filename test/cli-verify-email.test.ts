@@ -37,7 +37,15 @@ describe('waxseal verify-email', () => {
     const r = await waxseal('verify-email', message, '--dns', dns, '--now', NOW, '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.signatures.map((s: Record<string, unknown>) => [s.domain, s.selector, s.algorithm, s.result, s.reason])).toEqual([
+    expect(
+      out.signatures.map((s: Record<string, unknown>) => [
+        s.domain,
+        s.selector,
+        s.algorithm,
+        s.result,
+        s.reason,
+      ]),
+    ).toEqual([
       ['football.example.com', 'brisbane', 'ed25519-sha256', 'pass', null],
       ['football.example.com', 'test', 'rsa-sha256', 'pass', null],
     ]);
@@ -66,7 +74,10 @@ describe('waxseal verify-email', () => {
     const r = await waxseal('verify-email', bad, '--dns', dns, '--now', NOW, '--json');
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
-    expect(out.signatures.map((s: { reason: string }) => s.reason)).toEqual(['BodyHashMismatch', 'BodyHashMismatch']);
+    expect(out.signatures.map((s: { reason: string }) => s.reason)).toEqual([
+      'BodyHashMismatch',
+      'BodyHashMismatch',
+    ]);
     expect(out.dkim).toBe('fail');
     expect(out.reason).toBe('NoPassingSignature');
   });
@@ -76,7 +87,15 @@ describe('waxseal verify-email', () => {
     const text = readFileSync(message, 'utf8').replace('joe@football.example.com', 'joe@example.com');
     const msg = writeTmp('from-parent.eml', text);
     table['_dmarc.example.com'] = ['v=DMARC1; p=reject; adkim=s'];
-    const r = await waxseal('verify-email', msg, '--dns', writeTmp('strict.json', JSON.stringify(table)), '--now', NOW, '--json');
+    const r = await waxseal(
+      'verify-email',
+      msg,
+      '--dns',
+      writeTmp('strict.json', JSON.stringify(table)),
+      '--now',
+      NOW,
+      '--json',
+    );
     const out = JSON.parse(r.stdout);
     // The From change breaks the signatures too, so check the DMARC fields, which do not depend on them.
     expect(out.dmarc).toEqual({ result: 'fail', policy: 'reject', alignment: 'strict' });
@@ -89,7 +108,10 @@ describe('waxseal verify-email', () => {
   });
 
   it.each([
-    [['verify-email', '/nonexistent.eml', '--dns', dns], /cannot read message \/nonexistent\.eml: no such file/],
+    [
+      ['verify-email', '/nonexistent.eml', '--dns', dns],
+      /cannot read message \/nonexistent\.eml: no such file/,
+    ],
     [['verify-email', message, '--dns', '/nonexistent.json'], /cannot read DNS file/],
     [['verify-email', message, '--dns', EXAMPLE], /is a directory/],
     [['verify-email', message], /--dns <dns.json> is required/],
@@ -116,7 +138,13 @@ describe('waxseal verify-email', () => {
   });
 
   it('exits 1 (not 2, no trace) for a message file that is not an email at all', async () => {
-    const r = await waxseal('verify-email', writeTmp('binary.eml', new Uint8Array([0, 1, 2, 255, 10, 10])), '--dns', dns, '--json');
+    const r = await waxseal(
+      'verify-email',
+      writeTmp('binary.eml', new Uint8Array([0, 1, 2, 255, 10, 10])),
+      '--dns',
+      dns,
+      '--json',
+    );
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).reason).toBe('MalformedMessage');
     expect(r.stderr).toBe('');

@@ -2,7 +2,7 @@
  * The pure (@noble/*, BigInt RSA) and WebCrypto backends must give identical verdicts: keys and signatures come
  * from node:crypto (OpenSSL), an independent implementation, and each case is also mutated.
  */
-import { createSign, generateKeyPairSync, sign as oneShotSign, type KeyObject } from 'node:crypto';
+import { createSign, generateKeyPairSync, type KeyObject, sign as oneShotSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CryptoBackend, RsaPublicKey } from '../src/crypto/backend.ts';
 import { pureCrypto } from '../src/crypto/pure.ts';
@@ -29,12 +29,15 @@ async function verdicts(fn: (b: CryptoBackend) => Promise<boolean>): Promise<boo
 }
 
 describe('hashes', () => {
-  it.each(messages.map((m) => [m.length, m] as const))('sha256 and sha384 of %i bytes agree', async (_n, m) => {
-    const h256 = await Promise.all(backends.map((b) => b.sha256(m)));
-    const h384 = await Promise.all(backends.map((b) => b.sha384(m)));
-    expect(toHex(h256[0]!)).toBe(toHex(h256[1]!));
-    expect(toHex(h384[0]!)).toBe(toHex(h384[1]!));
-  });
+  it.each(messages.map((m) => [m.length, m] as const))(
+    'sha256 and sha384 of %i bytes agree',
+    async (_n, m) => {
+      const h256 = await Promise.all(backends.map((b) => b.sha256(m)));
+      const h384 = await Promise.all(backends.map((b) => b.sha384(m)));
+      expect(toHex(h256[0]!)).toBe(toHex(h256[1]!));
+      expect(toHex(h384[0]!)).toBe(toHex(h384[1]!));
+    },
+  );
   it('matches the FIPS 180-2 "abc" vector', async () => {
     for (const b of backends) {
       expect(toHex(await b.sha256(utf8('abc')))).toBe(
@@ -46,7 +49,9 @@ describe('hashes', () => {
 
 describe.each([1024, 2048, 4096])('RSA PKCS#1 v1.5 SHA-256, %i bits', (bits) => {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
-  const key: RsaPublicKey = parseRsaPublicKey(new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })))!;
+  const key: RsaPublicKey = parseRsaPublicKey(
+    new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })),
+  )!;
   const other = generateKeyPairSync('rsa', { modulusLength: bits }).publicKey;
   const otherKey = parseRsaPublicKey(new Uint8Array(other.export({ format: 'der', type: 'pkcs1' })))!;
 

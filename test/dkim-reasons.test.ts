@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { pureCrypto } from '../src/crypto/pure.ts';
 import { canonicalizeBody } from '../src/dkim/canonicalize.ts';
 import type { DkimReason } from '../src/dkim/result.ts';
-import { encodeBase64, utf8 } from '../src/encoding/bytes.ts';
 import { staticTxtLookup, type TxtLookup, type TxtTable } from '../src/dns/lookup.ts';
+import { encodeBase64, utf8 } from '../src/encoding/bytes.ts';
 import { verifyEmail } from '../src/verify-email.ts';
 
 const NOW = 1_700_000_000;
@@ -19,7 +19,9 @@ const FAKE_B = encodeBase64(new Uint8Array(64).fill(7));
 const ED_KEY = encodeBase64(new Uint8Array(32).fill(9));
 const rsaDer = (bits: number) =>
   encodeBase64(
-    new Uint8Array(generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'der', type: 'spki' })),
+    new Uint8Array(
+      generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'der', type: 'spki' }),
+    ),
   );
 const RSA_2048 = rsaDer(2048);
 
@@ -48,14 +50,18 @@ function sig(over: Record<string, string | null> = {}): string {
     .join('; ');
 }
 
-async function reasonOf(sigValue: string, dns: TxtTable | TxtLookup = { 'sel._domainkey.example.com': [`k=ed25519; p=${ED_KEY}`] }) {
+async function reasonOf(
+  sigValue: string,
+  dns: TxtTable | TxtLookup = { 'sel._domainkey.example.com': [`k=ed25519; p=${ED_KEY}`] },
+) {
   const lookup = typeof dns === 'function' ? dns : staticTxtLookup(dns);
   const v = await verifyEmail(message(sigValue), lookup, NOW);
   const s = v.signatures[0]!;
   return [s.result, s.reason] as const;
 }
 
-const rsaSig = (over: Record<string, string | null> = {}) => sig({ a: 'rsa-sha256', b: encodeBase64(new Uint8Array(256)), ...over });
+const rsaSig = (over: Record<string, string | null> = {}) =>
+  sig({ a: 'rsa-sha256', b: encodeBase64(new Uint8Array(256)), ...over });
 const rsaKey = (record: string) => ({ 'sel._domainkey.example.com': [record] });
 
 const cases: Array<[string, () => Promise<readonly [string, DkimReason | null]>, string, DkimReason]> = [
@@ -73,12 +79,22 @@ const cases: Array<[string, () => Promise<readonly [string, DkimReason | null]>,
   ['q=http', () => reasonOf(sig({ q: 'http/well-known' })), 'permerror', 'UnsupportedQueryMethod'],
   ['l=abc', () => reasonOf(sig({ l: 'abc' })), 'permerror', 'BadBodyLength'],
   ['t=soon', () => reasonOf(sig({ t: 'soon' })), 'permerror', 'BadTimestamp'],
-  ['x < t', () => reasonOf(sig({ t: String(NOW), x: String(NOW - 1) })), 'permerror', 'ExpiryBeforeTimestamp'],
+  [
+    'x < t',
+    () => reasonOf(sig({ t: String(NOW), x: String(NOW - 1) })),
+    'permerror',
+    'ExpiryBeforeTimestamp',
+  ],
   ['x in the past', () => reasonOf(sig({ x: String(NOW - 1) })), 'permerror', 'SignatureExpired'],
   ['t in the future', () => reasonOf(sig({ t: String(NOW + 61) })), 'permerror', 'FutureTimestamp'],
   ['From not signed', () => reasonOf(sig({ h: 'to:subject' })), 'permerror', 'FromNotSigned'],
   ['NXDOMAIN key', () => reasonOf(sig(), {}), 'permerror', 'KeyNotFound'],
-  ['no TXT at the key name', () => reasonOf(sig(), { 'sel._domainkey.example.com': [] }), 'permerror', 'KeyNotFound'],
+  [
+    'no TXT at the key name',
+    () => reasonOf(sig(), { 'sel._domainkey.example.com': [] }),
+    'permerror',
+    'KeyNotFound',
+  ],
   [
     'DNS failure',
     () => reasonOf(sig(), () => Promise.resolve({ kind: 'temperror', detail: 'SERVFAIL' })),
@@ -87,24 +103,56 @@ const cases: Array<[string, () => Promise<readonly [string, DkimReason | null]>,
   ],
   [
     'two key records',
-    () => reasonOf(sig(), { 'sel._domainkey.example.com': [`k=ed25519; p=${ED_KEY}`, `k=ed25519; p=${ED_KEY}`] }),
+    () =>
+      reasonOf(sig(), { 'sel._domainkey.example.com': [`k=ed25519; p=${ED_KEY}`, `k=ed25519; p=${ED_KEY}`] }),
     'permerror',
     'KeyAmbiguous',
   ],
   [
     'key record over 4 KiB',
-    () => reasonOf(sig(), { 'sel._domainkey.example.com': [`k=ed25519; n=${'x'.repeat(4096)}; p=${ED_KEY}`] }),
+    () =>
+      reasonOf(sig(), { 'sel._domainkey.example.com': [`k=ed25519; n=${'x'.repeat(4096)}; p=${ED_KEY}`] }),
     'permerror',
     'KeyRecordTooLarge',
   ],
   ['key record syntax', () => reasonOf(sig(), rsaKey('k=ed25519; p')), 'permerror', 'KeyMalformed'],
-  ['v= not first in key', () => reasonOf(sig(), rsaKey(`k=ed25519; v=DKIM1; p=${ED_KEY}`)), 'permerror', 'KeyMalformed'],
-  ['Ed25519 key of 31 bytes', () => reasonOf(sig(), rsaKey(`k=ed25519; p=${encodeBase64(new Uint8Array(31))}`)), 'permerror', 'KeyMalformed'],
+  [
+    'v= not first in key',
+    () => reasonOf(sig(), rsaKey(`k=ed25519; v=DKIM1; p=${ED_KEY}`)),
+    'permerror',
+    'KeyMalformed',
+  ],
+  [
+    'Ed25519 key of 31 bytes',
+    () => reasonOf(sig(), rsaKey(`k=ed25519; p=${encodeBase64(new Uint8Array(31))}`)),
+    'permerror',
+    'KeyMalformed',
+  ],
   ['revoked key', () => reasonOf(sig(), rsaKey('v=DKIM1; k=ed25519; p=')), 'permerror', 'KeyRevoked'],
-  ['RSA key for Ed25519 signature', () => reasonOf(sig(), rsaKey(`v=DKIM1; p=${RSA_2048}`)), 'permerror', 'KeyAlgorithmMismatch'],
-  ['Ed25519 key for RSA signature', () => reasonOf(rsaSig(), rsaKey(`k=ed25519; p=${ED_KEY}`)), 'permerror', 'KeyAlgorithmMismatch'],
-  ['key h=sha1', () => reasonOf(sig(), rsaKey(`k=ed25519; h=sha1; p=${ED_KEY}`)), 'permerror', 'KeyHashMismatch'],
-  ['key s=other', () => reasonOf(sig(), rsaKey(`k=ed25519; s=other; p=${ED_KEY}`)), 'permerror', 'KeyServiceMismatch'],
+  [
+    'RSA key for Ed25519 signature',
+    () => reasonOf(sig(), rsaKey(`v=DKIM1; p=${RSA_2048}`)),
+    'permerror',
+    'KeyAlgorithmMismatch',
+  ],
+  [
+    'Ed25519 key for RSA signature',
+    () => reasonOf(rsaSig(), rsaKey(`k=ed25519; p=${ED_KEY}`)),
+    'permerror',
+    'KeyAlgorithmMismatch',
+  ],
+  [
+    'key h=sha1',
+    () => reasonOf(sig(), rsaKey(`k=ed25519; h=sha1; p=${ED_KEY}`)),
+    'permerror',
+    'KeyHashMismatch',
+  ],
+  [
+    'key s=other',
+    () => reasonOf(sig(), rsaKey(`k=ed25519; s=other; p=${ED_KEY}`)),
+    'permerror',
+    'KeyServiceMismatch',
+  ],
   [
     'key t=s with i= subdomain',
     () => reasonOf(sig({ i: '@mail.example.com' }), rsaKey(`k=ed25519; t=s; p=${ED_KEY}`)),
@@ -113,7 +161,12 @@ const cases: Array<[string, () => Promise<readonly [string, DkimReason | null]>,
   ],
   ['key t=y', () => reasonOf(sig(), rsaKey(`k=ed25519; t=y; p=${ED_KEY}`)), 'policy', 'KeyTestingMode'],
   ['RSA 768-bit key', () => reasonOf(rsaSig(), rsaKey(`p=${rsaDer(768)}`)), 'policy', 'KeyTooSmall'],
-  ['RSA key not DER', () => reasonOf(rsaSig(), rsaKey(`p=${encodeBase64(utf8('not a key'))}`)), 'permerror', 'KeyMalformed'],
+  [
+    'RSA key not DER',
+    () => reasonOf(rsaSig(), rsaKey(`p=${encodeBase64(utf8('not a key'))}`)),
+    'permerror',
+    'KeyMalformed',
+  ],
   ['l= past the body', () => reasonOf(sig({ l: '9' })), 'permerror', 'BodyLengthExceeded'],
   ['bh= mismatch', () => reasonOf(sig({ bh: encodeBase64(new Uint8Array(32)) })), 'fail', 'BodyHashMismatch'],
   ['b= does not verify', () => reasonOf(sig()), 'fail', 'SignatureInvalid'],
@@ -135,7 +188,11 @@ describe('DKIM reason codes', () => {
   });
 
   it('records every check, with steps after the failing one skipped', async () => {
-    const v = await verifyEmail(message(sig({ bh: encodeBase64(new Uint8Array(32)) })), staticTxtLookup({ 'sel._domainkey.example.com': [`k=ed25519; p=${ED_KEY}`] }), NOW);
+    const v = await verifyEmail(
+      message(sig({ bh: encodeBase64(new Uint8Array(32)) })),
+      staticTxtLookup({ 'sel._domainkey.example.com': [`k=ed25519; p=${ED_KEY}`] }),
+      NOW,
+    );
     expect(v.signatures[0]!.checks.map((c) => `${c.name}:${c.status}`)).toEqual([
       'tags:Pass',
       'required-tags:Pass',

@@ -47,7 +47,9 @@ describe('core in a QuickJS-like sandbox', () => {
     const bytes = new Uint8Array(readFileSync(join(EXAMPLE, 'message.eml')));
     const dns = JSON.parse(readFileSync(join(EXAMPLE, 'dns.json'), 'utf8'));
     const run = sandbox.run as (b: Uint8Array, d: unknown, n: number) => Promise<string>;
-    const result = JSON.parse(await run(runInContext('(b) => new Uint8Array(b)', sandbox)(Array.from(bytes)), dns, 1528637909));
+    const result = JSON.parse(
+      await run(runInContext('(b) => new Uint8Array(b)', sandbox)(Array.from(bytes)), dns, 1528637909),
+    );
     expect(result).toEqual({ accepted: true, reason: 'Accepted', results: ['pass', 'pass'] });
   });
 });

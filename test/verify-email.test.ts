@@ -3,8 +3,8 @@
  * DMARC record, header occurrence, From syntax, and the signed-Subject rule.
  */
 import { describe, expect, it } from 'vitest';
-import { binaryToBytes } from '../src/encoding/bytes.ts';
 import { staticTxtLookup, type TxtTable } from '../src/dns/lookup.ts';
+import { binaryToBytes } from '../src/encoding/bytes.ts';
 import { type EmailReason, verifyEmail } from '../src/verify-email.ts';
 import { dkimpySign, ed25519TestKey, type SignJob } from './helpers/dkimpy.ts';
 
@@ -29,8 +29,21 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'exact domain, no DMARC record', accepted: true, reason: 'Accepted', dmarcResult: 'none' },
-  { name: 'exact domain, p=reject', dmarc: ['v=DMARC1; p=reject'], accepted: true, reason: 'Accepted', dmarcResult: 'pass' },
-  { name: 'subdomain d=, relaxed record', d: 'mail.example.com', dmarc: ['v=DMARC1; p=none'], accepted: true, reason: 'Accepted', dmarcResult: 'pass' },
+  {
+    name: 'exact domain, p=reject',
+    dmarc: ['v=DMARC1; p=reject'],
+    accepted: true,
+    reason: 'Accepted',
+    dmarcResult: 'pass',
+  },
+  {
+    name: 'subdomain d=, relaxed record',
+    d: 'mail.example.com',
+    dmarc: ['v=DMARC1; p=none'],
+    accepted: true,
+    reason: 'Accepted',
+    dmarcResult: 'pass',
+  },
   {
     name: 'subdomain d=, strict record',
     d: 'mail.example.com',
@@ -39,7 +52,13 @@ const cases: Case[] = [
     reason: 'DmarcNotAligned',
     dmarcResult: 'fail',
   },
-  { name: 'subdomain d=, no record', d: 'mail.example.com', accepted: false, reason: 'DmarcNotAligned', dmarcResult: 'none' },
+  {
+    name: 'subdomain d=, no record',
+    d: 'mail.example.com',
+    accepted: false,
+    reason: 'DmarcNotAligned',
+    dmarcResult: 'none',
+  },
   {
     name: 'look-alike d= never aligns',
     d: 'evilexample.com',
@@ -70,13 +89,53 @@ const cases: Case[] = [
     accepted: false,
     reason: 'HeaderOccurrence',
   },
-  { name: 'no Date', extraHeaders: '', after: (m) => m.replace(/^Date: .*\r\n/m, ''), accepted: false, reason: 'HeaderOccurrence' },
-  { name: 'group From', from: 'friends: alice@example.com;', accepted: false, reason: 'MalformedFromHeader', fromAddress: null },
-  { name: 'two addresses in From', from: 'alice@example.com, bob@example.com', accepted: false, reason: 'MalformedFromHeader', fromAddress: null },
-  { name: 'quoted local part', from: '"alice smith"@example.com', accepted: false, reason: 'MalformedFromHeader', fromAddress: null },
-  { name: 'display name and comment', from: '"Smith, Alice" (work) <Alice@Example.COM>', accepted: true, reason: 'Accepted', fromAddress: 'alice@example.com' },
-  { name: 'body tampered', after: (m) => m.replace('Hello', 'Jello'), accepted: false, reason: 'NoPassingSignature' },
-  { name: 'no signature', after: (m) => m.replace(/^DKIM-Signature:.*\r\n(?:[ \t].*\r\n)*/m, ''), accepted: false, reason: 'NoSignature' },
+  {
+    name: 'no Date',
+    extraHeaders: '',
+    after: (m) => m.replace(/^Date: .*\r\n/m, ''),
+    accepted: false,
+    reason: 'HeaderOccurrence',
+  },
+  {
+    name: 'group From',
+    from: 'friends: alice@example.com;',
+    accepted: false,
+    reason: 'MalformedFromHeader',
+    fromAddress: null,
+  },
+  {
+    name: 'two addresses in From',
+    from: 'alice@example.com, bob@example.com',
+    accepted: false,
+    reason: 'MalformedFromHeader',
+    fromAddress: null,
+  },
+  {
+    name: 'quoted local part',
+    from: '"alice smith"@example.com',
+    accepted: false,
+    reason: 'MalformedFromHeader',
+    fromAddress: null,
+  },
+  {
+    name: 'display name and comment',
+    from: '"Smith, Alice" (work) <Alice@Example.COM>',
+    accepted: true,
+    reason: 'Accepted',
+    fromAddress: 'alice@example.com',
+  },
+  {
+    name: 'body tampered',
+    after: (m) => m.replace('Hello', 'Jello'),
+    accepted: false,
+    reason: 'NoPassingSignature',
+  },
+  {
+    name: 'no signature',
+    after: (m) => m.replace(/^DKIM-Signature:.*\r\n(?:[ \t].*\r\n)*/m, ''),
+    accepted: false,
+    reason: 'NoSignature',
+  },
 ];
 
 function job(c: Case): SignJob {

@@ -19,7 +19,11 @@ export function parseDnsJson(text: string, source: string): TxtTable {
   for (const [name, entry] of Object.entries(data)) {
     if (Array.isArray(entry) && entry.every((v) => typeof v === 'string')) {
       table[name] = entry;
-    } else if (typeof entry === 'object' && entry !== null && (entry as { nxdomain?: unknown }).nxdomain === true) {
+    } else if (
+      typeof entry === 'object' &&
+      entry !== null &&
+      (entry as { nxdomain?: unknown }).nxdomain === true
+    ) {
       table[name] = { nxdomain: true };
     } else {
       throw new UsageError(`${source}: "${name}" must be a list of strings or {"nxdomain": true}`);

@@ -11,7 +11,10 @@ const USAGE = `usage:
   waxseal demo        verify the bundled RFC 8463 example message and explain the result`;
 
 async function demo(): Promise<{ out: string; code: number }> {
-  const dir = relative(process.cwd(), join(import.meta.dirname, '..', '..', 'test-vectors', 'examples', 'rfc8463'));
+  const dir = relative(
+    process.cwd(),
+    join(import.meta.dirname, '..', '..', 'test-vectors', 'examples', 'rfc8463'),
+  );
   const args = [join(dir, 'message.eml'), '--dns', join(dir, 'dns.json'), '--now', '1528637909'];
   const result = await verifyEmailCommand(args);
   const intro = `$ waxseal verify-email ${args.join(' ')}\n`;
@@ -36,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     // parseArgs reports unknown or malformed options with these codes.
     const code = (e as { code?: string }).code;
-    if (e instanceof UsageError || (code !== undefined && code.startsWith('ERR_PARSE_ARGS'))) {
+    if (e instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`waxseal: ${(e as Error).message}\n`);
       return 2;
     }

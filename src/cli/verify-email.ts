@@ -12,21 +12,24 @@ import { type EmailVerdict, verifyEmail } from '../verify-email.ts';
 import { parseDnsJson } from './dns-json.ts';
 import { UsageError } from './errors.ts';
 
-export const VERIFY_EMAIL_USAGE = 'waxseal verify-email <message.eml> --dns <dns.json> [--now <unix-seconds>] [--json]';
+export const VERIFY_EMAIL_USAGE =
+  'waxseal verify-email <message.eml> --dns <dns.json> [--now <unix-seconds>] [--json]';
 
 export function readInput(path: string, what: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
     throw new UsageError(`cannot read ${what} ${path}: ${why}`);
   }
 }
 
 export function parseNow(text: string | undefined): number {
   if (text === undefined) return Math.floor(Date.now() / 1000);
-  if (!/^[0-9]{1,12}$/.test(text)) throw new UsageError(`--now must be unix seconds, got ${JSON.stringify(text)}`);
+  if (!/^[0-9]{1,12}$/.test(text))
+    throw new UsageError(`--now must be unix seconds, got ${JSON.stringify(text)}`);
   return Number(text);
 }
 
@@ -63,7 +66,9 @@ export function verdictText(v: EmailVerdict): string {
   lines.push(`dkim: ${v.dkim}`);
   lines.push(`from: ${v.from ?? '(none)'}`);
   const d = v.dmarc;
-  lines.push(`dmarc: ${d.result}${d.policy ? ` (p=${d.policy}, ${d.alignment} alignment)` : ''}: ${d.detail}`);
+  lines.push(
+    `dmarc: ${d.result}${d.policy ? ` (p=${d.policy}, ${d.alignment} alignment)` : ''}: ${d.detail}`,
+  );
   lines.push(`verdict: ${v.accepted ? 'ACCEPTED' : 'REJECTED'} (${v.reason}): ${v.detail}`);
   return lines.join('\n');
 }
@@ -74,7 +79,8 @@ export async function verifyEmailCommand(argv: string[]): Promise<{ out: string;
     allowPositionals: true,
     options: { dns: { type: 'string' }, now: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
-  if (positionals.length !== 1) throw new UsageError(`expected one message file\nusage: ${VERIFY_EMAIL_USAGE}`);
+  if (positionals.length !== 1)
+    throw new UsageError(`expected one message file\nusage: ${VERIFY_EMAIL_USAGE}`);
   if (!values.dns) throw new UsageError(`--dns <dns.json> is required\nusage: ${VERIFY_EMAIL_USAGE}`);
   const now = parseNow(values.now);
   const message = lfToCrlf(readInput(positionals[0]!, 'message'));

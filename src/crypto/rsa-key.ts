@@ -43,7 +43,7 @@ function children(t: Tlv): Tlv[] | null {
 /** A DER buffer that is exactly one SEQUENCE; returns its children. */
 function readSequence(buf: Uint8Array): Tlv[] | null {
   const outer = readTlv(buf, 0);
-  if (!outer || outer.tag !== 0x30 || outer.end !== buf.length) return null;
+  if (outer?.tag !== 0x30 || outer.end !== buf.length) return null;
   return children(outer);
 }
 
@@ -59,7 +59,7 @@ const RSA_ENCRYPTION_OID = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01
 
 function parsePkcs1(buf: Uint8Array): RsaPublicKey | null {
   const items = readSequence(buf);
-  if (!items || items.length !== 2) return null;
+  if (items?.length !== 2) return null;
   const n = unsignedInteger(items[0]!);
   const e = unsignedInteger(items[1]!);
   return n && e ? { n, e } : null;
@@ -67,9 +67,9 @@ function parsePkcs1(buf: Uint8Array): RsaPublicKey | null {
 
 function parseSpki(buf: Uint8Array): RsaPublicKey | null {
   const items = readSequence(buf);
-  if (!items || items.length !== 2 || items[0]!.tag !== 0x30 || items[1]!.tag !== 0x03) return null;
+  if (items?.length !== 2 || items[0]!.tag !== 0x30 || items[1]!.tag !== 0x03) return null;
   const oid = children(items[0]!)?.[0];
-  if (!oid || oid.tag !== 0x06 || oid.value.length !== RSA_ENCRYPTION_OID.length) return null;
+  if (oid?.tag !== 0x06 || oid.value.length !== RSA_ENCRYPTION_OID.length) return null;
   if (!RSA_ENCRYPTION_OID.every((b, i) => oid.value[i] === b)) return null;
   const bits = items[1]!.value;
   if (bits.length < 1 || bits[0] !== 0) return null;

@@ -43,7 +43,14 @@ function ecVerify(curve: 'P-256' | 'P-384', hash: 'SHA-256' | 'SHA-384', size: n
   return (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> => {
     if (publicKey.length !== 2 * size || signature.length !== 2 * size) return Promise.resolve(false);
     const raw = concatBytes(new Uint8Array([0x04]), publicKey);
-    return verifyWith(raw, 'raw', { name: 'ECDSA', namedCurve: curve }, { name: 'ECDSA', hash }, message, signature);
+    return verifyWith(
+      raw,
+      'raw',
+      { name: 'ECDSA', namedCurve: curve },
+      { name: 'ECDSA', hash },
+      message,
+      signature,
+    );
   };
 }
 

@@ -41,7 +41,10 @@ export function parseKeyRecord(txt: string): KeyParse {
     keyType,
   });
   if (txt.length > LIMITS.dkimKeyTxtBytes) {
-    return fail('KeyRecordTooLarge', `key record is ${txt.length} bytes; the limit is ${LIMITS.dkimKeyTxtBytes}`);
+    return fail(
+      'KeyRecordTooLarge',
+      `key record is ${txt.length} bytes; the limit is ${LIMITS.dkimKeyTxtBytes}`,
+    );
   }
   const parsed = parseTagList(txt);
   if (!parsed.ok) return fail('KeyMalformed', `key record: ${parsed.detail}`);
@@ -74,14 +77,18 @@ export function parseKeyRecord(txt: string): KeyParse {
   }
   if (keyType !== 'rsa') return fail('KeyAlgorithmMismatch', `unsupported key type k=${keyType}`, keyType);
   const rsa = parseRsaPublicKey(der);
-  if (!rsa) return fail('KeyMalformed', 'p= is neither SubjectPublicKeyInfo nor PKCS#1 RSAPublicKey', keyType);
+  if (!rsa)
+    return fail('KeyMalformed', 'p= is neither SubjectPublicKeyInfo nor PKCS#1 RSAPublicKey', keyType);
   const bits = bitLength(rsa.n);
   const eBits = bitLength(rsa.e);
   if ((rsa.n[rsa.n.length - 1]! & 1) === 0 || (rsa.e[rsa.e.length - 1]! & 1) === 0 || eBits < 2) {
     return fail('KeyMalformed', 'RSA modulus and exponent must be odd, exponent ≥ 3', keyType);
   }
-  if (eBits > MAX_EXPONENT_BITS) return fail('KeyMalformed', `RSA exponent longer than ${MAX_EXPONENT_BITS} bits`, keyType);
-  if (bits > LIMITS.rsaMaxBits) return fail('KeyMalformed', `RSA key of ${bits} bits exceeds ${LIMITS.rsaMaxBits}`, keyType);
-  if (bits < LIMITS.rsaMinBits) return fail('KeyTooSmall', `RSA key of ${bits} bits (minimum ${LIMITS.rsaMinBits})`, keyType);
+  if (eBits > MAX_EXPONENT_BITS)
+    return fail('KeyMalformed', `RSA exponent longer than ${MAX_EXPONENT_BITS} bits`, keyType);
+  if (bits > LIMITS.rsaMaxBits)
+    return fail('KeyMalformed', `RSA key of ${bits} bits exceeds ${LIMITS.rsaMaxBits}`, keyType);
+  if (bits < LIMITS.rsaMinBits)
+    return fail('KeyTooSmall', `RSA key of ${bits} bits (minimum ${LIMITS.rsaMinBits})`, keyType);
   return { ok: true, key: { type: 'rsa', rsa, bits, flags } };
 }

@@ -101,9 +101,11 @@ export function parseSignature(value: string, now: number): SignatureParse {
     }
   }
   const signature = decodeBase64(t.get('b')!);
-  if (!signature || signature.length === 0) return stop('required-tags', 'TagSyntax', 'b= is not valid base64');
+  if (!signature || signature.length === 0)
+    return stop('required-tags', 'TagSyntax', 'b= is not valid base64');
   const bodyHash = decodeBase64(t.get('bh')!);
-  if (!bodyHash || bodyHash.length === 0) return stop('required-tags', 'TagSyntax', 'bh= is not valid base64');
+  if (!bodyHash || bodyHash.length === 0)
+    return stop('required-tags', 'TagSyntax', 'bh= is not valid base64');
   pass('required-tags', `d=${domain} s=${selector}`);
 
   // Step 3: algorithm.
@@ -119,11 +121,17 @@ export function parseSignature(value: string, now: number): SignatureParse {
   const canon = parseCanon(t.get('c'));
   if (!canon) return stop('canonicalization', 'BadCanonicalization', `c=${t.get('c')} is not valid`);
   const q = t.get('q');
-  if (q !== undefined && !stripFws(q).split(':').some((m) => m.toLowerCase() === 'dns/txt')) {
+  if (
+    q !== undefined &&
+    !stripFws(q)
+      .split(':')
+      .some((m) => m.toLowerCase() === 'dns/txt')
+  ) {
     return stop('canonicalization', 'UnsupportedQueryMethod', `q=${q} does not include dns/txt`);
   }
   const lText = t.get('l');
-  if (lText !== undefined && !DIGITS_L.test(lText)) return stop('canonicalization', 'BadBodyLength', `l=${lText}`);
+  if (lText !== undefined && !DIGITS_L.test(lText))
+    return stop('canonicalization', 'BadBodyLength', `l=${lText}`);
   const bodyLength = lText === undefined ? null : Number(lText);
   pass('canonicalization', `${canon[0]}/${canon[1]}${bodyLength === null ? '' : ` l=${bodyLength}`}`);
 
@@ -150,7 +158,8 @@ export function parseSignature(value: string, now: number): SignatureParse {
   pass('timestamps', expiration === null ? 'no expiry' : `valid until ${expiration}`);
 
   // Step 6: h= must cover From.
-  if (!labels.signedHeaders.includes('from')) return stop('signed-headers', 'FromNotSigned', 'h= does not include From');
+  if (!labels.signedHeaders.includes('from'))
+    return stop('signed-headers', 'FromNotSigned', 'h= does not include From');
   pass('signed-headers', labels.signedHeaders.join(':'));
 
   return {

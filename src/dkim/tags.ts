@@ -28,11 +28,18 @@ export function parseTagList(text: string): TagListResult {
       return { ok: false, code: 'TagSyntax', detail: `empty tag at position ${i + 1}` };
     }
     const eq = spec.indexOf('=');
-    if (eq < 0) return { ok: false, code: 'TagSyntax', detail: `tag without "=": ${JSON.stringify(spec.slice(0, 20))}` };
+    if (eq < 0)
+      return {
+        ok: false,
+        code: 'TagSyntax',
+        detail: `tag without "=": ${JSON.stringify(spec.slice(0, 20))}`,
+      };
     const name = spec.slice(0, eq).replace(FWS_EDGES, '');
     const value = spec.slice(eq + 1).replace(FWS_EDGES, '');
-    if (!TAG_NAME.test(name)) return { ok: false, code: 'TagSyntax', detail: `invalid tag name ${JSON.stringify(name)}` };
-    if (!TAG_VALUE.test(value)) return { ok: false, code: 'TagSyntax', detail: `invalid characters in the value of ${name}=` };
+    if (!TAG_NAME.test(name))
+      return { ok: false, code: 'TagSyntax', detail: `invalid tag name ${JSON.stringify(name)}` };
+    if (!TAG_VALUE.test(value))
+      return { ok: false, code: 'TagSyntax', detail: `invalid characters in the value of ${name}=` };
     if (tags.has(name)) return { ok: false, code: 'DuplicateTag', detail: `tag ${name}= appears twice` };
     tags.set(name, value);
   }

@@ -4,14 +4,14 @@
  * Order per signature: tags (§6.1.1), key (§6.1.2), body hash (§6.1.3), signature (§6.1.3, RFC 8463 §3).
  */
 import type { CryptoBackend } from '../crypto/backend.ts';
-import { binaryToBytes, bytesEqual } from '../encoding/bytes.ts';
 import type { TxtLookup } from '../dns/lookup.ts';
+import { binaryToBytes, bytesEqual } from '../encoding/bytes.ts';
 import { LIMITS } from '../limits.ts';
 import type { HeaderField, Message } from '../mail/message.ts';
 import { canonicalizeBody } from './canonicalize.ts';
 import { headerHashInput } from './header-hash.ts';
 import { type DkimKey, parseKeyRecord } from './key.ts';
-import { type Check, CHECK_NAMES, type DkimReason, REASON_RESULT, type SignatureResult } from './result.ts';
+import { CHECK_NAMES, type Check, type DkimReason, REASON_RESULT, type SignatureResult } from './result.ts';
 import { type DkimSignature, parseSignature, type SignatureLabels } from './signature.ts';
 
 export interface VerifyContext {
@@ -57,7 +57,8 @@ type KeyStep = { ok: true; key: DkimKey; detail: string } | { ok: false; reason:
 async function fetchKey(sig: DkimSignature, ctx: VerifyContext): Promise<KeyStep> {
   const name = `${sig.selector.toLowerCase()}._domainkey.${sig.domain}`;
   const answer = await ctx.lookup(name);
-  if (answer.kind === 'temperror') return { ok: false, reason: 'KeyLookupFailed', detail: `${name}: ${answer.detail}` };
+  if (answer.kind === 'temperror')
+    return { ok: false, reason: 'KeyLookupFailed', detail: `${name}: ${answer.detail}` };
   if (answer.kind === 'nxdomain' || answer.records.length === 0) {
     return { ok: false, reason: 'KeyNotFound', detail: `no key record at ${name}` };
   }
@@ -74,12 +75,17 @@ async function fetchKey(sig: DkimSignature, ctx: VerifyContext): Promise<KeyStep
   if (!parsed.ok) return parsed;
   const { flags } = parsed.key;
   if (flags.hashes && !flags.hashes.includes('sha256')) {
-    return { ok: false, reason: 'KeyHashMismatch', detail: `key h=${flags.hashes.join(':')} excludes sha256` };
+    return {
+      ok: false,
+      reason: 'KeyHashMismatch',
+      detail: `key h=${flags.hashes.join(':')} excludes sha256`,
+    };
   }
   if (flags.strictIdentity && sig.identityDomain !== sig.domain) {
     return { ok: false, reason: 'KeyIdentityMismatch', detail: 'key t=s but i= is a subdomain of d=' };
   }
-  if (flags.testing) return { ok: false, reason: 'KeyTestingMode', detail: 'key t=y: the domain is testing DKIM' };
+  if (flags.testing)
+    return { ok: false, reason: 'KeyTestingMode', detail: 'key t=y: the domain is testing DKIM' };
   const size = parsed.key.type === 'rsa' ? `RSA ${parsed.key.bits} bits` : 'Ed25519';
   return { ok: true, key: parsed.key, detail: `${name}: ${size}` };
 }
@@ -130,7 +136,9 @@ async function verifyOne(
     detail: body.unsigned === 0 ? 'whole body signed' : `${body.unsigned} body bytes after l= are unsigned`,
   });
 
-  const input = binaryToBytes(headerHashInput(ctx.message.headers, field, sig.signedHeaders, sig.headerCanon));
+  const input = binaryToBytes(
+    headerHashInput(ctx.message.headers, field, sig.signedHeaders, sig.headerCanon),
+  );
   const ok =
     key.key.type === 'rsa'
       ? await ctx.crypto.rsaPkcs1Sha256Verify(key.key.rsa, input, sig.signature)

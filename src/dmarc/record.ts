@@ -24,7 +24,9 @@ export interface DmarcRecord {
   readonly unknownTags: readonly string[];
 }
 
-export type DmarcParse = { ok: true; record: DmarcRecord } | { ok: false; code: 'DmarcRecordInvalid'; detail: string };
+export type DmarcParse =
+  | { ok: true; record: DmarcRecord }
+  | { ok: false; code: 'DmarcRecordInvalid'; detail: string };
 
 const KNOWN = new Set(['v', 'p', 'sp', 'adkim', 'aspf', 'pct', 'fo', 'rf', 'ri', 'rua', 'ruf']);
 const POLICIES: readonly string[] = ['none', 'quarantine', 'reject'];
@@ -55,7 +57,8 @@ function parseUriList(value: string): string[] {
 
 /** Parses one TXT record (strings concatenated). */
 export function parseDmarcRecord(txt: string): DmarcParse {
-  if (txt.length > LIMITS.dmarcTxtBytes) return invalid(`record is ${txt.length} bytes; the limit is ${LIMITS.dmarcTxtBytes}`);
+  if (txt.length > LIMITS.dmarcTxtBytes)
+    return invalid(`record is ${txt.length} bytes; the limit is ${LIMITS.dmarcTxtBytes}`);
   const tags = new Map<string, string>();
   const unknownTags: string[] = [];
   const parts = txt.split(';');
@@ -70,7 +73,11 @@ export function parseDmarcRecord(txt: string): DmarcParse {
     const name = spec.slice(0, eq).trim().toLowerCase();
     const value = spec.slice(eq + 1).trim();
     if (i === 0 && (name !== 'v' || value !== 'DMARC1')) {
-      return invalid(name === 'v' && value.toLowerCase() === 'dmarc1' ? 'v= must be exactly "DMARC1"' : 'not a DMARC record (no v=DMARC1 first)');
+      return invalid(
+        name === 'v' && value.toLowerCase() === 'dmarc1'
+          ? 'v= must be exactly "DMARC1"'
+          : 'not a DMARC record (no v=DMARC1 first)',
+      );
     }
     if (!KNOWN.has(name)) {
       unknownTags.push(spec.slice(0, eq).trim());
@@ -89,7 +96,8 @@ export function parseDmarcRecord(txt: string): DmarcParse {
   let p = policyOf('p');
   let sp = tags.has('sp') ? policyOf('sp') : p;
   if (p === null || sp === null) {
-    if (!rua || rua.length === 0) return invalid('p= is missing or not none/quarantine/reject, and there is no valid rua=');
+    if (!rua || rua.length === 0)
+      return invalid('p= is missing or not none/quarantine/reject, and there is no valid rua=');
     p = 'none';
     sp = 'none';
   }

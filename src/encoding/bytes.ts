@@ -11,7 +11,10 @@ export function bytesToBinary(bytes: Uint8Array, start = 0, end = bytes.length):
   let out = '';
   const CHUNK = 8192;
   for (let i = start; i < end; i += CHUNK) {
-    out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(i + CHUNK, end)) as unknown as number[]);
+    out += String.fromCharCode.apply(
+      null,
+      bytes.subarray(i, Math.min(i + CHUNK, end)) as unknown as number[],
+    );
   }
   return out;
 }

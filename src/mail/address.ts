@@ -23,7 +23,6 @@ const LDH_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export function domainProblem(domain: string): string | null {
   if (domain.length === 0) return 'the domain is empty';
   if (domain.length > LIMITS.domainBytes) return `the domain is longer than ${LIMITS.domainBytes} bytes`;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: checking for any non-ASCII byte
   if (/[^\x00-\x7f]/.test(domain)) return 'the domain is not ASCII (give IDNs as A-labels, xn--…)';
   for (const label of domain.split('.')) {
     if (!LDH_LABEL.test(label)) return `invalid domain label ${JSON.stringify(label)}`;

@@ -6,7 +6,9 @@
 import { type Address, parseAddress } from './address.ts';
 import { unfold } from './message.ts';
 
-export type FromResult = { ok: true; value: Address } | { ok: false; code: 'MalformedFromHeader'; detail: string };
+export type FromResult =
+  | { ok: true; value: Address }
+  | { ok: false; code: 'MalformedFromHeader'; detail: string };
 
 type Token =
   | { kind: 'word'; text: string }

@@ -23,7 +23,11 @@ export interface Message {
   readonly body: Uint8Array;
 }
 
-export type MessageErrorCode = 'MessageTooLarge' | 'TooManyHeaderFields' | 'HeaderLineTooLong' | 'MalformedMessage';
+export type MessageErrorCode =
+  | 'MessageTooLarge'
+  | 'TooManyHeaderFields'
+  | 'HeaderLineTooLong'
+  | 'MalformedMessage';
 
 export interface MessageError {
   readonly code: MessageErrorCode;
@@ -61,7 +65,10 @@ export function parseMessage(bytes: Uint8Array): MessageResult {
       return fail('MalformedMessage', `bare CR or LF in the header section at byte ${eol}`);
     }
     if (eol - pos > LIMITS.headerLineBytes) {
-      return fail('HeaderLineTooLong', `a header line is ${eol - pos} bytes; the limit is ${LIMITS.headerLineBytes}`);
+      return fail(
+        'HeaderLineTooLong',
+        `a header line is ${eol - pos} bytes; the limit is ${LIMITS.headerLineBytes}`,
+      );
     }
     if (eol === pos) {
       bodyStart = eol + 2;
@@ -78,7 +85,10 @@ export function parseMessage(bytes: Uint8Array): MessageResult {
     const colon = raw.indexOf(':');
     const name = colon > 0 ? raw.slice(0, colon).replace(/[ \t]+$/, '') : '';
     if (!FIELD_NAME.test(name)) {
-      return { code: 'MalformedMessage', detail: `header line without a valid field name: ${JSON.stringify(raw.slice(0, 40))}` };
+      return {
+        code: 'MalformedMessage',
+        detail: `header line without a valid field name: ${JSON.stringify(raw.slice(0, 40))}`,
+      };
     }
     headers.push({ name, key: name.toLowerCase(), raw, value: raw.slice(colon + 1) });
     return null;

@@ -28,7 +28,8 @@ export function checkOccurrences(message: Message): OccurrenceProblem | null {
   }
   for (const name of AT_MOST_ONCE) {
     const n = counts.get(name) ?? 0;
-    if (n > 1) return { code: 'HeaderOccurrence', detail: `${name} appears ${n} times; at most once is allowed` };
+    if (n > 1)
+      return { code: 'HeaderOccurrence', detail: `${name} appears ${n} times; at most once is allowed` };
   }
   return null;
 }
