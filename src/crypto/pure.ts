@@ -20,6 +20,17 @@ function safe(fn: () => boolean): Promise<boolean> {
   }
 }
 
+/** ECDSA over x‖y keys and r‖s signatures; the curve hashes the message (SHA-256 for P-256, SHA-384 for P-384). */
+function ecdsaVerify(curve: typeof p256, size: number) {
+  return (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) =>
+    safe(
+      () =>
+        publicKey.length === 2 * size &&
+        signature.length === 2 * size &&
+        curve.verify(signature, message, concatBytes(SEC1_UNCOMPRESSED, publicKey), { lowS: false }),
+    );
+}
+
 export const pureCrypto: CryptoBackend = {
   name: 'pure',
   sha256: (data) => Promise.resolve(sha256(data)),
@@ -33,18 +44,6 @@ export const pureCrypto: CryptoBackend = {
         signature.length === 64 &&
         ed25519.verify(signature, message, publicKey, { zip215: false }),
     ),
-  ecdsaP256Verify: (publicKey, message, signature) =>
-    safe(
-      () =>
-        publicKey.length === 64 &&
-        signature.length === 64 &&
-        p256.verify(signature, message, concatBytes(SEC1_UNCOMPRESSED, publicKey), { lowS: false }),
-    ),
-  ecdsaP384Verify: (publicKey, message, signature) =>
-    safe(
-      () =>
-        publicKey.length === 96 &&
-        signature.length === 96 &&
-        p384.verify(signature, message, concatBytes(SEC1_UNCOMPRESSED, publicKey), { lowS: false }),
-    ),
+  ecdsaP256Verify: ecdsaVerify(p256, 32),
+  ecdsaP384Verify: ecdsaVerify(p384, 48),
 };
