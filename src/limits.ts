@@ -21,6 +21,11 @@ export const LIMITS = {
   rsaMaxBits: 8192,
   /** Clock skew allowed for a DKIM `t=` in the future. */
   clockSkewSeconds: 60,
+  /** An RFC 9102 proof blob, and the records in it. */
+  proofBytes: 32 * 1024,
+  proofRecords: 200,
+  /** CNAME hops followed while validating an answer. */
+  cnameHops: 8,
   /** RFC 5321 §4.5.3.1 bounds, as protocol.md §2 applies them. */
   localPartBytes: 64,
   domainBytes: 255,

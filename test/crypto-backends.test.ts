@@ -141,3 +141,17 @@ describe.each([
     });
   }
 });
+
+describe('Ed448', () => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed448');
+  const raw = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' })).subarray(12);
+  it('valid and mutated signatures agree across backends', async () => {
+    const m = utf8('dnssec algorithm 16');
+    const sig = new Uint8Array(oneShotSign(null, m, privateKey));
+    expect(await verdicts((b) => b.ed448Verify(raw, m, sig))).toEqual([true, true]);
+    for (const i of [0, 56, 57, 113]) {
+      expect(await verdicts((b) => b.ed448Verify(raw, m, flip(sig, i)))).toEqual([false, false]);
+    }
+    expect(await verdicts((b) => b.ed448Verify(flip(raw, 1), m, sig))).toEqual([false, false]);
+  });
+});

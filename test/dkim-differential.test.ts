@@ -106,8 +106,7 @@ describe('differential: Waxseal vs dkimpy vs mailauth on the generated corpus', 
     expect(peer.results).toHaveLength(ours.signatures.length);
     ours.signatures.forEach((s, i) => {
       const theirs = peer.results[i]!.status.result;
-      const deviation =
-        mailauthCaseDeviation(c) ?? (s.reason ? MAILAUTH_DEVIATIONS[s.reason] : undefined);
+      const deviation = mailauthCaseDeviation(c) ?? (s.reason ? MAILAUTH_DEVIATIONS[s.reason] : undefined);
       if (deviation) expect(s.result, deviation).toBe(c.expected.signatures[i]!.result);
       else expect(`${s.result} (${s.reason})`).toBe(`${theirs} (${s.reason})`);
 

@@ -1,7 +1,7 @@
 /**
  * The one crypto interface the verifiers use, so the canister (pure JS) and Node/browsers (WebCrypto) reach
  * identical verdicts from the same code. Algorithms: RFC 8017 §8.2.2 (RSASSA-PKCS1-v1_5 with SHA-256),
- * RFC 8032 §5.1.7 (Ed25519, strict: non-canonical encodings rejected), FIPS 186-5 ECDSA on P-256/P-384.
+ * RFC 8032 §5.1.7 and §5.2.7 (Ed25519 and Ed448, strict: non-canonical encodings rejected), FIPS 186-5 ECDSA on P-256/P-384.
  *
  * Every verify returns false (never throws) on malformed keys or signatures: a bad input is a failed
  * verification, and the caller decides the reason code from its own structural checks.
@@ -21,6 +21,8 @@ export interface CryptoBackend {
   rsaPkcs1Sha256Verify(key: RsaPublicKey, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
   /** Verifies a pure Ed25519 signature over message (RFC 8032, no prehash). */
   ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /** Pure Ed448 (RFC 8032 §5.2.7, empty context), for DNSSEC algorithm 16. */
+  ed448Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
   /** ECDSA P-256 / SHA-256. publicKey = x‖y (64 bytes), signature = r‖s (64 bytes), as DNSSEC carries them. */
   ecdsaP256Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
   /** ECDSA P-384 / SHA-384. publicKey = x‖y (96 bytes), signature = r‖s (96 bytes). */

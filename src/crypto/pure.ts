@@ -3,6 +3,8 @@
  * Ed25519 uses RFC 8032 strict verification (zip215: false) and ECDSA accepts high-S signatures, matching
  * WebCrypto so that both backends give identical verdicts.
  */
+
+import { ed448 } from '@noble/curves/ed448.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
@@ -43,6 +45,13 @@ export const pureCrypto: CryptoBackend = {
         publicKey.length === 32 &&
         signature.length === 64 &&
         ed25519.verify(signature, message, publicKey, { zip215: false }),
+    ),
+  ed448Verify: (publicKey, message, signature) =>
+    safe(
+      () =>
+        publicKey.length === 57 &&
+        signature.length === 114 &&
+        ed448.verify(signature, message, publicKey, { zip215: false }),
     ),
   ecdsaP256Verify: ecdsaVerify(p256, 32),
   ecdsaP384Verify: ecdsaVerify(p384, 48),

@@ -74,6 +74,10 @@ export const webCrypto: CryptoBackend = {
     if (publicKey.length !== 32 || signature.length !== 64) return Promise.resolve(false);
     return verifyWith(publicKey, 'raw', { name: 'Ed25519' }, { name: 'Ed25519' }, message, signature);
   },
+  ed448Verify: (publicKey, message, signature) => {
+    if (publicKey.length !== 57 || signature.length !== 114) return Promise.resolve(false);
+    return verifyWith(publicKey, 'raw', { name: 'Ed448' }, { name: 'Ed448' }, message, signature);
+  },
   ecdsaP256Verify: ecVerify('P-256', 'SHA-256', 32),
   ecdsaP384Verify: ecVerify('P-384', 'SHA-384', 48),
 };

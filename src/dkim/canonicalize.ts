@@ -3,6 +3,7 @@
  * bodies (§3.4.3, §3.4.4, with erratum 1384: the relaxed form of an empty body is empty).
  * Bodies are processed as bytes; header fields as binary strings (one char per byte).
  */
+import { trimEndWsp } from '../encoding/whitespace.ts';
 import type { Canon } from './signature.ts';
 
 const CR = 13;
@@ -14,10 +15,7 @@ const TAB = 9;
 export function canonicalizeHeader(raw: string, canon: Canon): string {
   if (canon === 'simple') return `${raw}\r\n`;
   const colon = raw.indexOf(':');
-  const name = raw
-    .slice(0, colon)
-    .replace(/[ \t]+$/, '')
-    .toLowerCase();
+  const name = trimEndWsp(raw.slice(0, colon)).toLowerCase();
   const value = raw
     .slice(colon + 1)
     .replace(/\r\n/g, '')

@@ -3,6 +3,7 @@
  * Split on ";" first (VALCHAR excludes it, so a "b=" inside another value can never start a tag), then on the
  * first "=". FWS may surround names and values; tag names are case-sensitive; a duplicate tag is an error.
  */
+import { trimFws } from '../encoding/whitespace.ts';
 
 export type TagListResult =
   | { ok: true; tags: ReadonlyMap<string, string> }
@@ -11,7 +12,6 @@ export type TagListResult =
 const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 /** tag-value: tval *( 1*(WSP / FWS) tval ), tval = 1*VALCHAR (%x21-3A / %x3C-7E). */
 const TAG_VALUE = /^(?:[\x21-\x3a\x3c-\x7e]+(?:[ \t\r\n]+[\x21-\x3a\x3c-\x7e]+)*)?$/;
-const FWS_EDGES = /^[ \t\r\n]+|[ \t\r\n]+$/g;
 
 /** Parses a tag list. Values keep their inner FWS; callers strip it where the tag's syntax allows. */
 export function parseTagList(text: string): TagListResult {
@@ -22,7 +22,7 @@ export function parseTagList(text: string): TagListResult {
   const parts = text.split(';');
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
-    const spec = part.replace(FWS_EDGES, '');
+    const spec = trimFws(part);
     if (spec === '') {
       if (i === parts.length - 1 && i > 0) break; // a trailing ";" is allowed
       return { ok: false, code: 'TagSyntax', detail: `empty tag at position ${i + 1}` };
@@ -34,8 +34,8 @@ export function parseTagList(text: string): TagListResult {
         code: 'TagSyntax',
         detail: `tag without "=": ${JSON.stringify(spec.slice(0, 20))}`,
       };
-    const name = spec.slice(0, eq).replace(FWS_EDGES, '');
-    const value = spec.slice(eq + 1).replace(FWS_EDGES, '');
+    const name = trimFws(spec.slice(0, eq));
+    const value = trimFws(spec.slice(eq + 1));
     if (!TAG_NAME.test(name))
       return { ok: false, code: 'TagSyntax', detail: `invalid tag name ${JSON.stringify(name)}` };
     if (!TAG_VALUE.test(value))
@@ -56,8 +56,8 @@ export function lenientTags(text: string): Map<string, string> {
   const tags = new Map<string, string>();
   for (const part of text.split(';')) {
     const eq = part.indexOf('=');
-    const name = part.slice(0, eq).replace(FWS_EDGES, '');
-    if (eq > 0 && !tags.has(name)) tags.set(name, part.slice(eq + 1).replace(FWS_EDGES, ''));
+    const name = trimFws(part.slice(0, eq));
+    if (eq > 0 && !tags.has(name)) tags.set(name, trimFws(part.slice(eq + 1)));
   }
   return tags;
 }

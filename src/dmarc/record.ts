@@ -64,7 +64,10 @@ export function parseDmarcRecord(txt: string): DmarcParse {
   const parts = txt.split(';');
   for (let i = 0; i < parts.length; i++) {
     const spec = parts[i]!.trim();
-    if (spec === '') continue;
+    if (spec === '') {
+      if (i === 0) return invalid('not a DMARC record (no v=DMARC1 first)');
+      continue;
+    }
     const eq = spec.indexOf('=');
     if (eq < 0) {
       if (i === 0) return invalid('not a DMARC record (no v=DMARC1 first)');

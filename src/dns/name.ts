@@ -69,7 +69,16 @@ export function nameToText(name: Name): string {
   let out = '';
   for (const label of name) {
     for (const b of label) {
-      if (b === 0x2e || b === 0x5c || b === 0x22 || b === 0x28 || b === 0x29 || b === 0x3b || b === 0x40 || b === 0x24) {
+      if (
+        b === 0x2e ||
+        b === 0x5c ||
+        b === 0x22 ||
+        b === 0x28 ||
+        b === 0x29 ||
+        b === 0x3b ||
+        b === 0x40 ||
+        b === 0x24
+      ) {
         out += `\\${String.fromCharCode(b)}`;
       } else if (b <= 0x20 || b >= 0x7f) {
         out += `\\${b.toString().padStart(3, '0')}`;

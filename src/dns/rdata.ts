@@ -74,7 +74,8 @@ function readTypeBitmap(buf: Uint8Array): number[] {
     if (pos + 2 > buf.length) malformed('truncated type bitmap');
     const window = buf[pos]!;
     const len = buf[pos + 1]!;
-    if (window <= lastWindow || len < 1 || len > 32 || pos + 2 + len > buf.length) malformed('invalid type bitmap');
+    if (window <= lastWindow || len < 1 || len > 32 || pos + 2 + len > buf.length)
+      malformed('invalid type bitmap');
     for (let i = 0; i < len; i++) {
       const byte = buf[pos + 2 + i]!;
       for (let bit = 0; bit < 8; bit++) if (byte & (0x80 >> bit)) types.push(window * 256 + i * 8 + bit);
@@ -107,7 +108,13 @@ function writeTypeBitmap(types: readonly number[]): Uint8Array {
  * Decodes RDATA at data[offset, offset+length). With `compressed`, `data` is a whole message and names may use
  * pointers (only for the RFC 1035 types where that is allowed; the decoder follows them for any name field).
  */
-export function decodeRdata(type: number, data: Uint8Array, offset: number, length: number, compressed = false): FieldValue[] {
+export function decodeRdata(
+  type: number,
+  data: Uint8Array,
+  offset: number,
+  length: number,
+  compressed = false,
+): FieldValue[] {
   const schema = SCHEMAS[type];
   const end = offset + length;
   if (end > data.length) malformed('RDATA runs past the end of the data');
@@ -118,7 +125,9 @@ export function decodeRdata(type: number, data: Uint8Array, offset: number, leng
     const fixed = FIXED[kind];
     if (fixed !== undefined) {
       if (pos + fixed > end) malformed(`${typeToText(type)} RDATA too short`);
-      values.push(kind === 'a' || kind === 'aaaa' ? data.slice(pos, pos + fixed) : readUint(data, pos, fixed));
+      values.push(
+        kind === 'a' || kind === 'aaaa' ? data.slice(pos, pos + fixed) : readUint(data, pos, fixed),
+      );
       pos += fixed;
     } else if (kind === 'name' || kind === 'name-nc') {
       const r = readName(data, pos, compressed);
@@ -171,10 +180,12 @@ export function encodeRdata(type: number, values: readonly FieldValue[], canonic
   schema.forEach((kind, i) => {
     const v = values[i]!;
     const fixed = FIXED[kind];
-    if (fixed !== undefined) parts.push(kind === 'a' || kind === 'aaaa' ? (v as Uint8Array) : uintBytes(v as number, fixed));
+    if (fixed !== undefined)
+      parts.push(kind === 'a' || kind === 'aaaa' ? (v as Uint8Array) : uintBytes(v as number, fixed));
     else if (kind === 'name') parts.push(canonical ? canonicalNameWire(v as Name) : nameToWire(v as Name));
     else if (kind === 'name-nc') parts.push(nameToWire(v as Name));
-    else if (kind === 'salt' || kind === 'hash32') parts.push(Uint8Array.of((v as Uint8Array).length), v as Uint8Array);
+    else if (kind === 'salt' || kind === 'hash32')
+      parts.push(Uint8Array.of((v as Uint8Array).length), v as Uint8Array);
     else if (kind === 'txt') for (const s of v as Uint8Array[]) parts.push(Uint8Array.of(s.length), s);
     else if (kind === 'types') parts.push(writeTypeBitmap(v as number[]));
     else parts.push(v as Uint8Array);
@@ -237,7 +248,8 @@ function charStringText(bytes: Uint8Array): string {
 }
 
 function parseUint(text: string, max: number): number {
-  if (!/^[0-9]{1,10}$/.test(text) || Number(text) > max) malformed(`not an integer ≤ ${max}: ${JSON.stringify(text)}`);
+  if (!/^[0-9]{1,10}$/.test(text) || Number(text) > max)
+    malformed(`not an integer ≤ ${max}: ${JSON.stringify(text)}`);
   return Number(text);
 }
 
@@ -247,15 +259,13 @@ function parseTime(text: string): number {
   if (!m) return parseUint(text, 0xffffffff);
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  if (Number.isNaN(ms) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) malformed(`bad time ${text}`);
+  if (Number.isNaN(ms) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+    malformed(`bad time ${text}`);
   return (ms / 1000) % 2 ** 32;
 }
 
 function timeText(v: number): string {
-  return new Date(v * 1000)
-    .toISOString()
-    .replace(/[-:T]/g, '')
-    .slice(0, 14);
+  return new Date(v * 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
 function decodeText(codec: { decode(s: string): Uint8Array }, text: string, what: string): Uint8Array {
@@ -270,7 +280,15 @@ function decodeText(codec: { decode(s: string): Uint8Array }, text: string, what
 export function rdataFromText(type: number, tokens: readonly Token[], origin: Name): Uint8Array {
   if (tokens[0]?.text === '\\#' && !tokens[0].quoted) {
     const len = parseUint(tokens[1]?.text ?? '', 0xffff);
-    const bytes = decodeText(hex, tokens.slice(2).map((t) => t.text).join('').toLowerCase(), 'hex');
+    const bytes = decodeText(
+      hex,
+      tokens
+        .slice(2)
+        .map((t) => t.text)
+        .join('')
+        .toLowerCase(),
+      'hex',
+    );
     if (bytes.length !== len) malformed(`\\# length ${len} but ${bytes.length} bytes of data`);
     if (SCHEMAS[type]) decodeRdata(type, bytes, 0, bytes.length);
     return bytes;
@@ -354,7 +372,8 @@ function parseIpv6(text: string): Uint8Array {
   const head = group(halves[0]!);
   const tail = halves.length === 2 ? group(halves[1]!) : [];
   const missing = 8 - head.length - tail.length;
-  if ((halves.length === 1 && missing !== 0) || (halves.length === 2 && missing < 1)) malformed('bad IPv6 address');
+  if ((halves.length === 1 && missing !== 0) || (halves.length === 2 && missing < 1))
+    malformed('bad IPv6 address');
   const words = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
   const out = new Uint8Array(16);
   words.forEach((w, i) => {
@@ -385,7 +404,9 @@ export function rdataToText(type: number, rdata: Uint8Array): string {
         case 'a':
           return Array.from(v as Uint8Array).join('.');
         case 'aaaa':
-          return Array.from({ length: 8 }, (_, j) => (((v as Uint8Array)[2 * j]! << 8) | (v as Uint8Array)[2 * j + 1]!).toString(16)).join(':');
+          return Array.from({ length: 8 }, (_, j) =>
+            (((v as Uint8Array)[2 * j]! << 8) | (v as Uint8Array)[2 * j + 1]!).toString(16),
+          ).join(':');
         case 'txt':
           return (v as Uint8Array[]).map(charStringText).join(' ');
         case 'hex':

@@ -28,7 +28,11 @@ function u32(buf: Uint8Array, pos: number): number {
  * Reads one RR at `offset`. In a message (`compressed`), names in RDATA are expanded and the RDATA re-encoded
  * uncompressed; otherwise the RDATA is checked against its type's layout and kept as is.
  */
-export function readRecord(buf: Uint8Array, offset: number, compressed: boolean): { record: ResourceRecord; end: number } {
+export function readRecord(
+  buf: Uint8Array,
+  offset: number,
+  compressed: boolean,
+): { record: ResourceRecord; end: number } {
   const { name, end: nameEnd } = readName(buf, offset, compressed);
   if (nameEnd + 10 > buf.length) malformed('truncated resource record');
   const type = u16(buf, nameEnd);
@@ -47,7 +51,7 @@ export function encodeRecord(rr: ResourceRecord): Uint8Array {
   const out = new Uint8Array(name.length + 10 + rr.rdata.length);
   const view = new DataView(out.buffer);
   out.set(name, 0);
-  let o = name.length;
+  const o = name.length;
   view.setUint16(o, rr.type);
   view.setUint16(o + 2, rr.class);
   view.setUint32(o + 4, rr.ttl);
@@ -107,7 +111,14 @@ export function parseMessage(buf: Uint8Array): DnsMessage {
     }
   }
   const flags = u16(buf, 2);
-  return { id: u16(buf, 0), flags, rcode: flags & 0xf, answers: sections[0]!, authority: sections[1]!, additional: sections[2]! };
+  return {
+    id: u16(buf, 0),
+    flags,
+    rcode: flags & 0xf,
+    answers: sections[0]!,
+    authority: sections[1]!,
+    additional: sections[2]!,
+  };
 }
 
 /** One presentation line: `owner TTL CLASS TYPE RDATA`. */

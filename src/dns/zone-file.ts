@@ -100,12 +100,13 @@ export function parseZoneFile(text: string, options: ZoneFileOptions = {}): Reso
       if (!line.indented && !first.quoted && first.text.startsWith('$')) {
         const directive = first.text.toUpperCase();
         if (directive === '$ORIGIN' && t.length === 2) origin = nameFromText(t[1]!.text, ROOT);
-        else if (directive === '$TTL' && t.length === 2) defaultTtl = parseTtl(t[1]!.text) ?? malformed('bad $TTL');
+        else if (directive === '$TTL' && t.length === 2)
+          defaultTtl = parseTtl(t[1]!.text) ?? malformed('bad $TTL');
         else malformed(`unsupported directive ${first.text}`);
         continue;
       }
       let i = 0;
-      let owner = lastOwner;
+      let owner: Name | null = lastOwner;
       if (!line.indented) {
         owner = nameFromText(first.text, origin);
         i = 1;

@@ -4,6 +4,7 @@
  * the header section is rejected here, and converting bare LF is left to the CLI and test boundary.
  */
 import { bytesToBinary } from '../encoding/bytes.ts';
+import { trimEndWsp } from '../encoding/whitespace.ts';
 import { LIMITS } from '../limits.ts';
 
 export interface HeaderField {
@@ -83,7 +84,7 @@ export function parseMessage(bytes: Uint8Array): MessageResult {
     if (!current) return null;
     const raw = bytesToBinary(bytes, current[0], current[1]);
     const colon = raw.indexOf(':');
-    const name = colon > 0 ? raw.slice(0, colon).replace(/[ \t]+$/, '') : '';
+    const name = colon > 0 ? trimEndWsp(raw.slice(0, colon)) : '';
     if (!FIELD_NAME.test(name)) {
       return {
         code: 'MalformedMessage',

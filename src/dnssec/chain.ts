@@ -1,0 +1,363 @@
+/**
+ * Validates an answer from a bag of records (an RFC 9102 authentication chain or parsed records) down from the
+ * trust anchors (RFC 4035 §5): each zone's DNSKEY RRset is trusted through an anchor or through an
+ * authenticated DS RRset of its parent, every RRset through an RRSIG made with a trusted key of its signer
+ * zone, and CNAMEs are followed across zones (RFC 1034 §3.6.2) up to the hop limit of protocol.md §9.
+ * Wildcard-expanded answers are refused (`WildcardNotProven`): Waxseal does not evaluate NSEC/NSEC3 proofs of
+ * non-existence for them, and real DKIM keys are never wildcards.
+ */
+import type { CryptoBackend } from '../crypto/backend.ts';
+import { DnsFormatError } from '../dns/errors.ts';
+import {
+  isAtOrBelow,
+  type Name,
+  nameEquals,
+  nameKey,
+  nameToText,
+  readName,
+  rrsigLabelCount,
+} from '../dns/name.ts';
+import { parseChain, type ResourceRecord, rrsetKey } from '../dns/record.ts';
+import { CLASS_IN, TYPE, typeToText } from '../dns/types.ts';
+import { LIMITS } from '../limits.ts';
+import { checkKey, SUPPORTED_ALGORITHMS, verifySignature } from './algorithms.ts';
+import { bitmapTypes, deniesDs, matchingNsec3 } from './denial.ts';
+import {
+  anchorOwner,
+  type Dnskey,
+  dsMatches,
+  FLAG_ZONE,
+  isSupportedDigest,
+  parseDnskey,
+  parseDs,
+  type TrustAnchor,
+} from './dnskey.ts';
+import { type BogusReason, bogus, type ChainVerdict, type Failure } from './result.ts';
+import { checkValidity, parseRrsig, type Rrsig, signedData } from './rrsig.ts';
+
+export interface ValidateOptions {
+  readonly anchors: readonly TrustAnchor[];
+  /** Unix seconds. */
+  readonly now: number;
+  readonly crypto: CryptoBackend;
+}
+
+/** Preference when every RRSIG of a set fails: the most specific explanation first. */
+const RANK: readonly BogusReason[] = [
+  'BadSignature',
+  'SignatureExpired',
+  'SignatureNotYetValid',
+  'DsMismatch',
+  'AnchorMismatch',
+  'KeyTooSmall',
+  'UnsupportedAlgorithm',
+  'WrongSigner',
+  'LabelCount',
+  'WildcardNotProven',
+  'Malformed',
+  'NoTrustAnchor',
+  'MissingRecords',
+];
+
+function pick(failures: Failure[]): Failure {
+  const rank = (f: Failure) =>
+    f.reason === null ? -1 : RANK.indexOf(f.reason) < 0 ? RANK.length : RANK.indexOf(f.reason);
+  return failures.reduce((best, f) => (rank(f) < rank(best) ? f : best));
+}
+
+const describe = (owner: Name, type: number) => `${nameToText(owner)} ${typeToText(type)}`;
+
+class Validator {
+  private readonly rrsets = new Map<string, ResourceRecord[]>();
+  private readonly sigs = new Map<string, Rrsig[]>();
+  private readonly nsec3s: ResourceRecord[] = [];
+  private readonly results = new Map<string, Promise<Failure | null>>();
+  private readonly zoneKeys = new Map<string, Promise<Dnskey[] | Failure>>();
+  readonly used = new Map<string, ResourceRecord[]>();
+
+  constructor(
+    records: readonly ResourceRecord[],
+    private readonly opts: ValidateOptions,
+  ) {
+    for (const rr of records) {
+      if (rr.class !== CLASS_IN) continue;
+      if (rr.type === TYPE.RRSIG) {
+        const sig = parseRrsig(rr);
+        const key = rrsetKey(rr.name, sig.typeCovered);
+        const list = this.sigs.get(key) ?? [];
+        if (!list.some((s) => sameBytes(s.signature, sig.signature))) list.push(sig);
+        this.sigs.set(key, list);
+        continue;
+      }
+      const key = rrsetKey(rr.name, rr.type);
+      const list = this.rrsets.get(key);
+      if (list) list.push(rr);
+      else this.rrsets.set(key, [rr]);
+      if (rr.type === TYPE.NSEC3) this.nsec3s.push(rr);
+    }
+  }
+
+  has(owner: Name, type: number): boolean {
+    return this.rrsets.has(rrsetKey(owner, type));
+  }
+
+  rrset(owner: Name, type: number): ResourceRecord[] {
+    return this.rrsets.get(rrsetKey(owner, type)) ?? [];
+  }
+
+  /** Validates the RRset (owner, type), once; null means secure. */
+  validate(owner: Name, type: number): Promise<Failure | null> {
+    const key = rrsetKey(owner, type);
+    let result = this.results.get(key);
+    if (!result) {
+      result = this.validateUncached(owner, type).then((f) => {
+        if (f === null) this.used.set(key, this.rrset(owner, type));
+        return f;
+      });
+      this.results.set(key, result);
+    }
+    return result;
+  }
+
+  private async validateUncached(owner: Name, type: number): Promise<Failure | null> {
+    const sigs = this.sigs.get(rrsetKey(owner, type)) ?? [];
+    if (sigs.length === 0) return this.unsigned(owner, type);
+    const failures: Failure[] = [];
+    for (const sig of sigs) {
+      const f = await this.checkSignature(sig, owner, type, (signer) => this.keysOf(signer));
+      if (f === null) return null;
+      failures.push(f);
+    }
+    return pick(failures);
+  }
+
+  /** Structural checks of one RRSIG, then the signature with each candidate key from `keys`. */
+  private async checkSignature(
+    sig: Rrsig,
+    owner: Name,
+    type: number,
+    keys: (signer: Name) => Promise<Dnskey[] | Failure>,
+  ): Promise<Failure | null> {
+    const what = describe(owner, type);
+    if (!isAtOrBelow(owner, sig.signer))
+      return bogus('WrongSigner', `${what} signed by ${nameToText(sig.signer)}`);
+    if (type === TYPE.DS && nameEquals(owner, sig.signer))
+      return bogus('WrongSigner', `${what} must be signed by the parent`);
+    if (type === TYPE.DNSKEY && !nameEquals(owner, sig.signer))
+      return bogus('WrongSigner', `${what} signed by another zone`);
+    const labels = rrsigLabelCount(owner);
+    if (sig.labels > labels) return bogus('LabelCount', `${what}: RRSIG labels ${sig.labels} > ${labels}`);
+    if (sig.labels < labels) return bogus('WildcardNotProven', `${what} is a wildcard expansion`);
+    if (!SUPPORTED_ALGORITHMS.has(sig.algorithm))
+      return bogus('UnsupportedAlgorithm', `${what}: algorithm ${sig.algorithm}`);
+    const time = checkValidity(sig, this.opts.now, LIMITS.clockSkewSeconds);
+    if (time !== 'ok')
+      return bogus(time, `${what}: valid ${sig.inception}–${sig.expiration}, now ${this.opts.now}`);
+    const trusted = await keys(sig.signer);
+    if (!Array.isArray(trusted)) return trusted;
+    const candidates = trusted.filter((k) => k.keyTag === sig.keyTag && k.algorithm === sig.algorithm);
+    if (candidates.length === 0)
+      return bogus('MissingRecords', `${what}: no trusted DNSKEY with tag ${sig.keyTag}`);
+    const data = signedData(sig, this.rrset(owner, type));
+    const failures: Failure[] = [];
+    for (const key of candidates) {
+      const check = checkKey(key.algorithm, key.publicKey);
+      if (!check.ok) {
+        failures.push(bogus(check.reason, `${what}: ${check.detail}`));
+        continue;
+      }
+      if (await verifySignature(this.opts.crypto, key.algorithm, key.publicKey, data, sig.signature))
+        return null;
+      failures.push(bogus('BadSignature', `${what}: RRSIG by key ${key.keyTag} does not verify`));
+    }
+    return pick(failures);
+  }
+
+  /** Trusted DNSKEYs of `zone`, through an anchor or the parent's DS (memoized; recursion only goes up). */
+  keysOf(zone: Name): Promise<Dnskey[] | Failure> {
+    const key = nameKey(zone);
+    let result = this.zoneKeys.get(key);
+    if (!result) {
+      result = this.keysOfUncached(zone);
+      this.zoneKeys.set(key, result);
+    }
+    return result;
+  }
+
+  private async keysOfUncached(zone: Name): Promise<Dnskey[] | Failure> {
+    const name = nameToText(zone);
+    const dnskeys = this.rrset(zone, TYPE.DNSKEY).map(parseDnskey);
+    const zoneKeys = dnskeys.filter((k) => k.flags & FLAG_ZONE && k.protocol === 3);
+    const anchors = this.opts.anchors.filter((a) => nameEquals(anchorOwner(a), zone));
+    if (anchors.length > 0) {
+      const direct = anchors.flatMap((a) => (a.kind === 'dnskey' ? [a.key] : []));
+      const entry = [...direct];
+      for (const k of zoneKeys) {
+        for (const a of anchors) {
+          if (a.kind === 'ds' && (await dsMatches(a.ds, k, this.opts.crypto))) entry.push(k);
+        }
+      }
+      if (entry.length === 0) {
+        return dnskeys.length > 0
+          ? bogus('AnchorMismatch', `no DNSKEY of ${name} matches a trust anchor`)
+          : bogus('MissingRecords', `no DNSKEY RRset for the anchored zone ${name}`);
+      }
+      // An anchor authenticates its key by itself. The rest of the DNSKEY RRset is trusted only when an anchored
+      // key signs it; a failing signature by an anchored key is reported rather than ignored.
+      const tags = new Set(entry.map((k) => k.keyTag));
+      const bySigned = (this.sigs.get(rrsetKey(zone, TYPE.DNSKEY)) ?? []).some((s) => tags.has(s.keyTag));
+      if (!bySigned) return entry;
+      return (await this.validateDnskeys(zone, entry)) ?? zoneKeys;
+    }
+    if (zone.length === 0) return bogus('NoTrustAnchor', 'no trust anchor for the root');
+    if (!this.has(zone, TYPE.DS)) {
+      if (await this.provenUnsigned(zone))
+        return { verdict: 'insecure', reason: null, detail: `${name} is provably unsigned` };
+      return bogus('MissingRecords', `no DS RRset for ${name} and no trust anchor`);
+    }
+    const dsFailure = await this.validate(zone, TYPE.DS);
+    if (dsFailure) return dsFailure;
+    const usable = this.rrset(zone, TYPE.DS)
+      .map(parseDs)
+      .filter((ds) => isSupportedDigest(ds.digestType) && SUPPORTED_ALGORITHMS.has(ds.algorithm));
+    if (usable.length === 0) {
+      return {
+        verdict: 'insecure',
+        reason: 'UnsupportedAlgorithm',
+        detail: `${name}: no DS with a supported algorithm and digest`,
+      };
+    }
+    if (dnskeys.length === 0) return bogus('MissingRecords', `no DNSKEY RRset for ${name}`);
+    const entry: Dnskey[] = [];
+    // The SEP flag is not consulted: RFC 4034 §2.1.2 forbids using it in validation, and real zones publish DS
+    // records for keys without it (test-vectors/dnssec/third-party/ens-ethlab-xyz-chain).
+    for (const k of zoneKeys) {
+      for (const ds of usable) if (await dsMatches(ds, k, this.opts.crypto)) entry.push(k);
+    }
+    if (entry.length === 0) return bogus('DsMismatch', `no DNSKEY of ${name} matches its DS`);
+    const f = await this.validateDnskeys(zone, entry);
+    return f ?? zoneKeys;
+  }
+
+  /** The DNSKEY RRset must be signed by one of the entry keys. */
+  private async validateDnskeys(zone: Name, entry: Dnskey[]): Promise<Failure | null> {
+    const sigs = this.sigs.get(rrsetKey(zone, TYPE.DNSKEY)) ?? [];
+    if (sigs.length === 0)
+      return bogus('MissingRecords', `no RRSIG over the DNSKEY RRset of ${nameToText(zone)}`);
+    const failures: Failure[] = [];
+    for (const sig of sigs) {
+      const f = await this.checkSignature(sig, zone, TYPE.DNSKEY, () => Promise.resolve(entry));
+      if (f === null) {
+        this.used.set(rrsetKey(zone, TYPE.DNSKEY), this.rrset(zone, TYPE.DNSKEY));
+        return null;
+      }
+      failures.push(f);
+    }
+    return pick(failures);
+  }
+
+  /** An RRset without RRSIGs is insecure only below a provably unsigned delegation. */
+  private async unsigned(owner: Name, type: number): Promise<Failure> {
+    for (let z = owner; z.length > 0; z = z.slice(1)) {
+      if (this.has(z, TYPE.DS)) break;
+      if (await this.provenUnsigned(z)) {
+        return {
+          verdict: 'insecure',
+          reason: null,
+          detail: `${describe(owner, type)} is in the unsigned zone ${nameToText(z)}`,
+        };
+      }
+    }
+    return bogus('MissingRecords', `no RRSIG for ${describe(owner, type)}`);
+  }
+
+  /** Authenticated denial of a DS at `zone` (denial.ts); an insecure denial also means unsigned. */
+  private async provenUnsigned(zone: Name): Promise<boolean> {
+    const candidates = this.has(zone, TYPE.NSEC) ? [zone] : [];
+    const nsec3Owners = matchingNsec3(zone, this.nsec3s).map((rr) => rr.name);
+    for (const owner of candidates) {
+      const f = await this.validate(owner, TYPE.NSEC);
+      if (
+        (f === null || f.verdict === 'insecure') &&
+        this.rrset(owner, TYPE.NSEC).every((rr) => deniesDs(bitmapTypes(rr)))
+      ) {
+        return true;
+      }
+    }
+    for (const owner of nsec3Owners) {
+      const f = await this.validate(owner, TYPE.NSEC3);
+      if (
+        (f === null || f.verdict === 'insecure') &&
+        this.rrset(owner, TYPE.NSEC3).every((rr) => deniesDs(bitmapTypes(rr)))
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Validates (name, type) from `records`, following CNAMEs. */
+export async function validateRecords(
+  records: readonly ResourceRecord[],
+  name: Name,
+  type: number,
+  opts: ValidateOptions,
+): Promise<ChainVerdict> {
+  if (opts.anchors.length === 0) return bogus('NoTrustAnchor', 'no trust anchors configured');
+  try {
+    const v = new Validator(records, opts);
+    const cnames: ResourceRecord[] = [];
+    const seen = new Set<string>();
+    let current = name;
+    for (let hops = 0; ; hops++) {
+      seen.add(nameKey(current));
+      if (v.has(current, type) || type === TYPE.CNAME) {
+        if (!v.has(current, type))
+          return bogus('MissingRecords', `no ${describe(current, type)} in the proof`);
+        const f = await v.validate(current, type);
+        if (f) return f;
+        return { verdict: 'secure', answer: v.rrset(current, type), cnames, chain: [...v.used.values()] };
+      }
+      if (!v.has(current, TYPE.CNAME))
+        return bogus('MissingRecords', `no ${describe(current, type)} in the proof`);
+      const f = await v.validate(current, TYPE.CNAME);
+      if (f) return f;
+      const cname = v.rrset(current, TYPE.CNAME);
+      if (cname.length !== 1)
+        return bogus('Malformed', `${nameToText(current)} has ${cname.length} CNAME records`);
+      cnames.push(cname[0]!);
+      const target = readName(cname[0]!.rdata, 0, false).name;
+      if (seen.has(nameKey(target))) return bogus('CnameLoop', `CNAME loop at ${nameToText(target)}`);
+      if (hops + 1 > LIMITS.cnameHops)
+        return bogus('TooManyHops', `more than ${LIMITS.cnameHops} CNAME hops`);
+      current = target;
+    }
+  } catch (e) {
+    if (e instanceof DnsFormatError) return bogus('Malformed', e.message);
+    throw e;
+  }
+}
+
+/** Parses and validates RFC 9102 chain bytes within the proof limits of protocol.md §9. */
+export async function verifyChain(
+  bytes: Uint8Array,
+  name: Name,
+  type: number,
+  opts: ValidateOptions,
+): Promise<ChainVerdict> {
+  if (bytes.length > LIMITS.proofBytes)
+    return bogus('Malformed', `proof of ${bytes.length} bytes exceeds ${LIMITS.proofBytes}`);
+  let records: ResourceRecord[];
+  try {
+    records = parseChain(bytes, LIMITS.proofRecords);
+  } catch (e) {
+    if (e instanceof DnsFormatError) return bogus('Malformed', e.message);
+    throw e;
+  }
+  return validateRecords(records, name, type, opts);
+}
