@@ -31,15 +31,18 @@ export function rsaKeyFromDnskey(publicKey: Uint8Array): RsaPublicKey | null {
 export type AlgorithmCheck = { ok: true } | { ok: false; reason: BogusReason; detail: string };
 
 /** Structural checks before any crypto: supported algorithm, well-formed key, acceptable size. */
-export function checkKey(algorithm: number, publicKey: Uint8Array): AlgorithmCheck {
+export function checkKey(
+  algorithm: number,
+  publicKey: Uint8Array,
+  rsaMinBits: number = LIMITS.rsaMinBits,
+): AlgorithmCheck {
   if (!SUPPORTED_ALGORITHMS.has(algorithm))
     return { ok: false, reason: 'UnsupportedAlgorithm', detail: `algorithm ${algorithm}` };
   if (algorithm === 8) {
     const key = rsaKeyFromDnskey(publicKey);
     if (!key) return { ok: false, reason: 'Malformed', detail: 'RSA DNSKEY is malformed' };
     const bits = bitLength(key.n);
-    if (bits < LIMITS.rsaMinBits)
-      return { ok: false, reason: 'KeyTooSmall', detail: `RSA key of ${bits} bits` };
+    if (bits < rsaMinBits) return { ok: false, reason: 'KeyTooSmall', detail: `RSA key of ${bits} bits` };
     if (bits > LIMITS.rsaMaxBits || bitLength(key.e) > 32)
       return { ok: false, reason: 'Malformed', detail: 'RSA key too large' };
     return { ok: true };

@@ -7,6 +7,7 @@ import { malformed } from '../dns/errors.ts';
 import { canonicalNameWire, type Name, nameEquals } from '../dns/name.ts';
 import type { ResourceRecord } from '../dns/record.ts';
 import { TYPE } from '../dns/types.ts';
+import { parseZoneFile } from '../dns/zone-file.ts';
 import { bytesEqual } from '../encoding/bytes.ts';
 
 export interface Dnskey {
@@ -97,4 +98,9 @@ export function anchorsFromRecords(records: readonly ResourceRecord[]): TrustAnc
 
 export function anchorOwner(a: TrustAnchor): Name {
   return a.kind === 'ds' ? a.ds.owner : a.key.owner;
+}
+
+/** Parses presentation-format DS or DNSKEY lines (TTL optional) into trust anchors. */
+export function parseAnchors(text: string): TrustAnchor[] {
+  return anchorsFromRecords(parseZoneFile(text, { defaultTtl: 0 }));
 }
