@@ -76,6 +76,7 @@ class Validator {
   private readonly results = new Map<string, Promise<Failure | null>>();
   private readonly zoneKeys = new Map<string, Promise<Dnskey[] | Failure>>();
   readonly used = new Map<string, ResourceRecord[]>();
+  readonly usedSigs = new Map<string, ResourceRecord>();
 
   constructor(
     records: readonly ResourceRecord[],
@@ -129,7 +130,10 @@ class Validator {
       const f = await this.checkSignature(sig, owner, type, this.rrset(owner, type), (signer) =>
         this.keysOf(signer),
       );
-      if (f === null) return null;
+      if (f === null) {
+        this.usedSigs.set(rrsetKey(owner, type), sig.record);
+        return null;
+      }
       failures.push(f);
     }
     return pick(failures);
@@ -258,6 +262,7 @@ class Validator {
       const f = await this.checkSignature(sig, zone, TYPE.DNSKEY, dnskeys, () => Promise.resolve(entry));
       if (f === null) {
         this.used.set(rrsetKey(zone, TYPE.DNSKEY), this.rrset(zone, TYPE.DNSKEY));
+        this.usedSigs.set(rrsetKey(zone, TYPE.DNSKEY), sig.record);
         return null;
       }
       failures.push(f);
@@ -326,7 +331,9 @@ export async function validateRecords(
           return bogus('MissingRecords', `no ${describe(current, type)} in the proof`);
         const f = await v.validate(current, type);
         if (f) return f;
-        return { verdict: 'secure', answer: v.rrset(current, type), cnames, chain: [...v.used.values()] };
+        const chain = [...v.used.values()];
+        const proof = [...chain.flat(), ...v.usedSigs.values()];
+        return { verdict: 'secure', answer: v.rrset(current, type), cnames, chain, proof };
       }
       if (!v.has(current, TYPE.CNAME))
         return bogus('MissingRecords', `no ${describe(current, type)} in the proof`);

@@ -19,8 +19,17 @@ export type BogusReason =
   | 'Malformed';
 
 export type ChainVerdict =
-  /** `answer`: the validated RRset for the requested type (after CNAMEs); `chain`: every validated RRset used. */
-  | { verdict: 'secure'; answer: ResourceRecord[]; cnames: ResourceRecord[]; chain: ResourceRecord[][] }
+  /**
+   * `answer`: the validated RRset for the requested type (after CNAMEs); `chain`: every validated RRset used;
+   * `proof`: those RRsets and the one RRSIG that validated each: a minimal RFC 9102 chain for the answer.
+   */
+  | {
+      verdict: 'secure';
+      answer: ResourceRecord[];
+      cnames: ResourceRecord[];
+      chain: ResourceRecord[][];
+      proof: ResourceRecord[];
+    }
   /** A delegation on the way is provably unsigned (authenticated denial of its DS), or uses only unsupported algorithms. */
   | { verdict: 'insecure'; reason: BogusReason | null; detail: string }
   | { verdict: 'bogus'; reason: BogusReason; detail: string };

@@ -24,6 +24,8 @@ export interface Rrsig {
   /** RDATA up to (not including) the signature, with the signer name in canonical form. */
   readonly signedPrefix: Uint8Array;
   readonly class: number;
+  /** The RRSIG record itself. */
+  readonly record: ResourceRecord;
 }
 
 export function parseRrsig(rr: ResourceRecord): Rrsig {
@@ -48,6 +50,7 @@ export function parseRrsig(rr: ResourceRecord): Rrsig {
     signature: r.subarray(end),
     signedPrefix,
     class: rr.class,
+    record: rr,
   };
 }
 
