@@ -2,7 +2,7 @@
  * WebCrypto backend (Node ≥ 20 and browsers): `crypto.subtle` does the hashing and verification.
  * Inputs the pure backend rejects by length are rejected here the same way before WebCrypto sees them.
  */
-import { concatBytes, encodeBase64 } from '../encoding/bytes.ts';
+import { concatBytes, encodeBase64, toHex } from '../encoding/bytes.ts';
 import type { CryptoBackend, RsaPublicKey } from './backend.ts';
 
 function b64url(bytes: Uint8Array): string {
@@ -15,6 +15,24 @@ function subtle(): SubtleCrypto {
   return s;
 }
 
+/**
+ * Imported keys, by algorithm and key bytes: importing costs more than verifying, and a DNSSEC chain or a batch of
+ * mail reuses few keys. Bounded so hostile input cannot grow it without limit.
+ */
+const KEY_CACHE_SIZE = 256;
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+function importCached(id: string, load: () => Promise<CryptoKey>): Promise<CryptoKey> {
+  let key = keyCache.get(id);
+  if (!key) {
+    if (keyCache.size >= KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!);
+    key = load();
+    keyCache.set(id, key);
+    key.catch(() => keyCache.delete(id));
+  }
+  return key;
+}
+
 async function verifyWith(
   keyData: JsonWebKey | Uint8Array,
   format: 'jwk' | 'raw',
@@ -24,10 +42,12 @@ async function verifyWith(
   signature: Uint8Array,
 ): Promise<boolean> {
   try {
-    const key =
+    const id = `${JSON.stringify(importAlg)}|${format === 'jwk' ? JSON.stringify(keyData) : toHex(keyData as Uint8Array)}`;
+    const key = await importCached(id, () =>
       format === 'jwk'
-        ? await subtle().importKey('jwk', keyData as JsonWebKey, importAlg, false, ['verify'])
-        : await subtle().importKey('raw', keyData as Uint8Array<ArrayBuffer>, importAlg, false, ['verify']);
+        ? subtle().importKey('jwk', keyData as JsonWebKey, importAlg, false, ['verify'])
+        : subtle().importKey('raw', keyData as Uint8Array<ArrayBuffer>, importAlg, false, ['verify']),
+    );
     return await subtle().verify(
       verifyAlg,
       key,

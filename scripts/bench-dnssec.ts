@@ -1,0 +1,174 @@
+/**
+ * Full-chain DNSSEC validations per second: Waxseal's verifyChain (pure and WebCrypto backends) against
+ * @relaycorp/dnssec 1.12 (dnssecLookUp, fed the same records through an in-memory resolver), in one process.
+ * Run: `npm run bench:dnssec` (writes bench/dnssec.json).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dnssecLookUp, Question, SecurityStatus } from '@relaycorp/dnssec';
+import type { CryptoBackend } from '../src/crypto/backend.ts';
+import { pureCrypto } from '../src/crypto/pure.ts';
+import { webCrypto } from '../src/crypto/webcrypto.ts';
+import { type Name, nameKey, nameToText, nameToWire } from '../src/dns/name.ts';
+import { encodeChain, encodeRecord, parseChain, type ResourceRecord } from '../src/dns/record.ts';
+import { TYPE, typeToText } from '../src/dns/types.ts';
+import { validateRecords, verifyChain } from '../src/dnssec/chain.ts';
+import type { TrustAnchor } from '../src/dnssec/dnskey.ts';
+import { parseRrsig } from '../src/dnssec/rrsig.ts';
+import { allRecords, anchorsFor, matrix } from '../test/helpers/dnssec-generated.ts';
+import { thirdPartyDnssecCases } from '../test/helpers/dnssec-vectors.ts';
+
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1500);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+interface Subject {
+  label: string;
+  records: ResourceRecord[];
+  name: Name;
+  type: number;
+  anchors: TrustAnchor[];
+  now: number;
+  rsaMinBits?: number;
+  /** @relaycorp/dnssec does not follow CNAMEs, so it cannot validate this chain. */
+  noPeer?: boolean;
+}
+
+async function minimal(s: Subject): Promise<Subject> {
+  const v = await validateRecords(s.records, s.name, s.type, { ...s, crypto: webCrypto });
+  if (v.verdict !== 'secure') throw new Error(`${s.label}: ${v.verdict}`);
+  return { ...s, records: v.proof };
+}
+
+const vectors = thirdPartyDnssecCases();
+const rfc9102 = vectors.find((c) => c.id === 'rfc9102-appendix-tlsa')!;
+const ens = vectors.find((c) => c.id === 'ens-ethlab-xyz-chain')!;
+const cname = matrix.cases.find((c) => c.id === 'cname-dkim')!;
+const [subjectA, subjectB, subjectC] = await Promise.all([
+  minimal({
+    label: '3-zone ECDSA P-256 chain (RFC 9102 App. B: . → com. → example.com., TLSA)',
+    records: parseChain(rfc9102.chainBytes!, 200),
+    name: rfc9102.name,
+    type: rfc9102.type,
+    anchors: rfc9102.anchors,
+    now: rfc9102.verifyTime,
+  }),
+  minimal({
+    label: '4-zone chain with a CNAME (RSA test root → ECDSA wxtest. → RSA cname-src → ECDSA ecdsa, TXT)',
+    records: allRecords,
+    name: (await import('../src/dns/name.ts')).nameFromText(cname.name),
+    type: TYPE.TXT,
+    anchors: anchorsFor(cname),
+    now: matrix.verify_time,
+    noPeer: true,
+  }),
+  minimal({
+    label:
+      '3-zone RSA/SHA-256 chain (real 2019 chain: . → xyz. → ethlab.xyz., TXT; 512-bit ZSK allowed here)',
+    records: ens.records,
+    name: ens.name,
+    type: ens.type,
+    anchors: ens.anchors,
+    now: ens.verifyTime,
+    rsaMinBits: 512,
+  }),
+]);
+const subjects = [subjectA!, subjectB!, subjectC!];
+
+/** A DNS response for one question from the record bag (answer = RRset + its RRSIGs), for @relaycorp/dnssec. */
+function response(records: ResourceRecord[], qname: string, qtype: number): Buffer {
+  const key = nameKey(records.find((r) => nameKey(r.name) === qname.toLowerCase())?.name ?? []);
+  const answers = records.filter(
+    (r) =>
+      nameKey(r.name) === key &&
+      (r.type === qtype || (r.type === TYPE.RRSIG && parseRrsig(r).typeCovered === qtype)),
+  );
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(0x8400, 2);
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(answers.length, 6);
+  const qnameWire = nameToWire(records.find((r) => nameKey(r.name) === key)?.name ?? []);
+  const question = Buffer.concat([Buffer.from(qnameWire), Buffer.from([qtype >> 8, qtype & 0xff, 0, 1])]);
+  return Buffer.concat([header, question, ...answers.map((a) => Buffer.from(encodeRecord(a)))]);
+}
+
+type Runner = (s: Subject) => Promise<boolean>;
+const ours =
+  (crypto: CryptoBackend): Runner =>
+  async (s) => {
+    const bytes = encodeChain(s.records);
+    const v = await verifyChain(bytes, s.name, s.type, {
+      anchors: s.anchors,
+      now: s.now,
+      crypto,
+      rsaMinBits: s.rsaMinBits,
+    });
+    return v.verdict === 'secure';
+  };
+const relaycorp: Runner = async (s) => {
+  const anchors = s.anchors.flatMap((a) =>
+    a.kind === 'ds'
+      ? [
+          {
+            algorithm: a.ds.algorithm,
+            digestType: a.ds.digestType,
+            digest: Buffer.from(a.ds.digest),
+            keyTag: a.ds.keyTag,
+          },
+        ]
+      : [],
+  );
+  const result = await dnssecLookUp(
+    new Question(nameToText(s.name), typeToText(s.type) as ConstructorParameters<typeof Question>[1]),
+    async (q) => response(s.records, q.name, q.typeId),
+    { dateOrPeriod: new Date(s.now * 1000), trustAnchors: anchors },
+  );
+  return result.status === SecurityStatus.SECURE;
+};
+
+const impls: Array<[string, Runner]> = [
+  ['waxseal verifyChain (webcrypto)', ours(webCrypto)],
+  ['waxseal verifyChain (pure)', ours(pureCrypto)],
+  ['@relaycorp/dnssec 1.12 dnssecLookUp', relaycorp],
+];
+
+async function rate(run: Runner, s: Subject, ms: number): Promise<number> {
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < ms) {
+    if (!(await run(s))) throw new Error('not secure');
+    n++;
+  }
+  return (n * 1000) / (performance.now() - start);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const rows: Array<Record<string, string | number>> = [];
+for (const s of subjects) {
+  const active = s.noPeer ? impls.slice(0, 2) : impls;
+  const samples = new Map<string, number[]>(active.map(([n]) => [n, []]));
+  for (const [, run] of active) await rate(run, s, 200);
+  for (let r = 0; r < ROUNDS; r++)
+    for (const [n, run] of active) samples.get(n)!.push(await rate(run, s, ROUND_MS));
+  const peer = s.noPeer ? Number.NaN : median(samples.get(impls[2]![0])!);
+  for (const [n] of active) {
+    const m = median(samples.get(n)!);
+    const ratio = s.noPeer ? 'n/a (no CNAME support)' : Number((m / peer).toFixed(2));
+    rows.push({
+      chain: s.label.split(' (')[0]!,
+      records: s.records.length,
+      implementation: n,
+      perSecond: Math.round(m),
+      ratioToRelaycorp: ratio,
+    });
+  }
+}
+console.log(
+  `${ROUNDS} rounds × ${ROUND_MS} ms per implementation and chain, median; node ${process.version}`,
+);
+for (const s of subjects) console.log(`- ${s.label}: ${s.records.length} records`);
+console.table(rows);
+mkdirSync(join(import.meta.dirname, '..', 'bench'), { recursive: true });
+writeFileSync(
+  join(import.meta.dirname, '..', 'bench', 'dnssec.json'),
+  `${JSON.stringify({ rounds: ROUNDS, roundMs: ROUND_MS, node: process.version, rows }, null, 2)}\n`,
+);
