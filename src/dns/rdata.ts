@@ -5,6 +5,7 @@
  * (RFC 3597 `\#`).
  */
 import { base32hexnopad, base64, hex } from '@scure/base';
+import { concatBytes } from '../encoding/bytes.ts';
 import { malformed } from './errors.ts';
 import { canonicalNameWire, type Name, nameFromText, nameToText, nameToWire, readName } from './name.ts';
 import { TYPE, typeFromText, typeToText } from './types.ts';
@@ -190,15 +191,7 @@ export function encodeRdata(type: number, values: readonly FieldValue[], canonic
     else if (kind === 'types') parts.push(writeTypeBitmap(v as number[]));
     else parts.push(v as Uint8Array);
   });
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** Canonical RDATA (RFC 4034 §6.2): uncompressed, with listed embedded names lowercased. */

@@ -2,6 +2,7 @@
  * Resource records in wire format (RFC 1035 §4.1.3), RFC 9102 §3 authentication chains (uncompressed RRs
  * back to back), DNS messages for the DoH client (RFC 1035 §4.1, with compression), and presentation lines.
  */
+import { concatBytes } from '../encoding/bytes.ts';
 import { malformed } from './errors.ts';
 import { type Name, nameKey, nameToText, nameToWire, readName } from './name.ts';
 import { decodeRdata, encodeRdata, rdataToText } from './rdata.ts';
@@ -74,14 +75,7 @@ export function parseChain(bytes: Uint8Array, maxRecords: number): ResourceRecor
 }
 
 export function encodeChain(records: readonly ResourceRecord[]): Uint8Array {
-  const parts = records.map(encodeRecord);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(...records.map(encodeRecord));
 }
 
 export interface DnsMessage {
