@@ -121,6 +121,7 @@ export function canonicalNameWire(name: Name): Uint8Array {
  * whole DNS message and `compressed` is set; inside RFC 9102 proofs they are rejected.
  */
 export function readName(data: Uint8Array, offset: number, compressed: boolean): { name: Name; end: number } {
+  if (!Number.isInteger(offset) || offset < 0) malformed(`invalid offset ${offset}`);
   const labels: Uint8Array[] = [];
   let pos = offset;
   let end = -1;

@@ -211,20 +211,25 @@ export interface Token {
 /** Decodes RFC 1035 §5.1 escapes in a character-string to bytes (≤ 255). */
 function charString(token: Token): Uint8Array {
   const out: number[] = [];
-  const t = token.text;
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (c === 0x5c) {
-      const d = t.slice(i + 1, i + 4);
-      if (/^[0-9]{3}$/.test(d) && Number(d) <= 255) {
-        out.push(Number(d));
-        i += 3;
-      } else if (i + 1 < t.length) out.push(t.charCodeAt(++i));
-      else malformed('character-string ends with a backslash');
-    } else if (c > 0x7e) {
-      // UTF-8 text in a zone file: keep its bytes.
-      out.push(...new TextEncoder().encode(t[i]!));
-    } else out.push(c);
+  // Iterate by code point: UTF-8 text in a zone file keeps its bytes, astral characters included.
+  const chars = Array.from(token.text);
+  const utf8 = new TextEncoder();
+  const push = (ch: string) => {
+    if (ch.codePointAt(0)! > 0x7e) out.push(...utf8.encode(ch));
+    else out.push(ch.codePointAt(0)!);
+  };
+  for (let i = 0; i < chars.length; i++) {
+    if (chars[i] !== '\\') {
+      push(chars[i]!);
+      continue;
+    }
+    const d = chars.slice(i + 1, i + 4).join('');
+    if (/^[0-9]{3}$/.test(d)) {
+      if (Number(d) > 255) malformed(`escape \\${d} out of range`);
+      out.push(Number(d));
+      i += 3;
+    } else if (i + 1 < chars.length) push(chars[++i]!);
+    else malformed('character-string ends with a backslash');
   }
   if (out.length > 255) malformed('character-string longer than 255 bytes');
   return Uint8Array.from(out);
@@ -345,9 +350,12 @@ export function rdataFromText(type: number, tokens: readonly Token[], origin: Na
         if ((values.at(-1) as Uint8Array).length > 255) malformed('salt longer than 255 bytes');
         break;
       }
-      case 'hash32':
-        values.push(decodeText(base32hexnopad, next().toUpperCase(), 'base32hex'));
+      case 'hash32': {
+        const hash = decodeText(base32hexnopad, next().toUpperCase(), 'base32hex');
+        if (hash.length === 0 || hash.length > 255) malformed('NSEC3 hash must be 1–255 bytes');
+        values.push(hash);
         break;
+      }
       case 'types':
         values.push(rest().map(typeFromText));
         i = tokens.length;
@@ -355,7 +363,9 @@ export function rdataFromText(type: number, tokens: readonly Token[], origin: Na
     }
   }
   if (i < tokens.length) malformed(`${typeToText(type)} RDATA has extra fields`);
-  return encodeRdata(type, values);
+  const rdata = encodeRdata(type, values);
+  decodeRdata(type, rdata, 0, rdata.length); // the wire decoder is the one definition of valid RDATA
+  return rdata;
 }
 
 function parseIpv6(text: string): Uint8Array {

@@ -24,6 +24,13 @@ function tokenize(text: string): Line[] {
   let startLine = 1;
   let indented = false;
   let atLineStart = true;
+  let openLine = 0;
+  /** Skips one character, or an escape pair, counting the newlines it passes. */
+  const step = (j: number): number => {
+    const n = text[j] === '\\' ? 2 : 1;
+    for (let k = j; k < j + n && k < text.length; k++) if (text[k] === '\n') lineNo++;
+    return j + n;
+  };
   const endLine = () => {
     if (tokens.length > 0) lines.push({ number: startLine, indented, tokens });
     tokens = [];
@@ -45,28 +52,26 @@ function tokenize(text: string): Line[] {
     } else if (c === ' ' || c === '\t' || c === '\r') i++;
     else if (c === ';') while (i < text.length && text[i] !== '\n') i++;
     else if (c === '(') {
-      depth++;
+      if (depth++ === 0) openLine = lineNo;
       i++;
     } else if (c === ')') {
       if (--depth < 0) malformed(`line ${lineNo}: unbalanced ")"`);
       i++;
     } else if (c === '"') {
+      const quoteLine = lineNo;
       let j = i + 1;
-      while (j < text.length && text[j] !== '"') {
-        if (text[j] === '\n') lineNo++;
-        j += text[j] === '\\' ? 2 : 1;
-      }
-      if (j >= text.length) malformed(`line ${lineNo}: unterminated quoted string`);
+      while (j < text.length && text[j] !== '"') j = step(j);
+      if (j >= text.length) malformed(`line ${quoteLine}: unterminated quoted string`);
       tokens.push({ text: text.slice(i + 1, j), quoted: true });
       i = j + 1;
     } else {
       let j = i;
-      while (j < text.length && !' \t\r\n;()"'.includes(text[j]!)) j += text[j] === '\\' ? 2 : 1;
+      while (j < text.length && !' \t\r\n;()"'.includes(text[j]!)) j = step(j);
       tokens.push({ text: text.slice(i, Math.min(j, text.length)), quoted: false });
       i = j;
     }
   }
-  if (depth !== 0) malformed('unbalanced "(" at the end of the input');
+  if (depth !== 0) malformed(`line ${openLine}: "(" is never closed`);
   endLine();
   return lines;
 }
@@ -113,12 +118,13 @@ export function parseZoneFile(text: string, options: ZoneFileOptions = {}): Reso
       }
       if (!owner) malformed('the first record has no owner name');
       let ttl: number | null = null;
-      let cls = CLASS_IN;
+      const cls = CLASS_IN;
+      let sawClass = false;
       for (let k = 0; k < 2 && i < t.length && !isTypeText(t[i]!.text); k++) {
         const tok = t[i]!.text;
         const asTtl = parseTtl(tok);
         if (asTtl !== null && ttl === null) ttl = asTtl;
-        else if (/^(IN|CLASS1)$/i.test(tok)) cls = CLASS_IN;
+        else if (/^(IN|CLASS1)$/i.test(tok) && !sawClass) sawClass = true;
         else malformed(`unsupported class or bad TTL ${JSON.stringify(tok)}`);
         i++;
       }
