@@ -16,6 +16,9 @@ shopt -s nullglob
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT="$REPO/test-vectors/dnssec/generated"
 KEYS="$OUT/keys"
+# dnssec-signzone writes dsset-<zone> files; keep them out of the working directory.
+DSSET_DIR=$(mktemp -d)
+trap 'rm -rf "$DSSET_DIR"' EXIT
 ZONES="$OUT/zones"
 
 FRESH=0
@@ -112,7 +115,7 @@ EOF
 sign() {
   local zone=$1 from=$2 to=$3 ksks=$4 zsks=$5
   shift 5
-  local k args=(-q -x -N keep -o "$zone" -s "$from" -e "$to" -f "$ZONES/$(label "$zone").signed")
+  local k args=(-q -x -N keep -d "$DSSET_DIR" -o "$zone" -s "$from" -e "$to" -f "$ZONES/$(label "$zone").signed")
   for k in $ksks $zsks; do grep -v '^;' "$k.key" >>"$(src "$zone")"; done
   for k in $ksks; do args+=(-k "$k.key"); done
   local zskfiles=()

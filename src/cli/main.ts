@@ -3,11 +3,13 @@
  * exit status 2 (protocol.md §10). Only genuine bugs escape as stack traces.
  */
 import { join, relative } from 'node:path';
+import { DNSSEC_USAGE, dnssecCommand } from './dnssec.ts';
 import { UsageError } from './errors.ts';
 import { VERIFY_EMAIL_USAGE, verifyEmailCommand } from './verify-email.ts';
 
 const USAGE = `usage:
   ${VERIFY_EMAIL_USAGE}
+  ${DNSSEC_USAGE}
   waxseal demo        verify the bundled RFC 8463 example message and explain the result`;
 
 async function demo(): Promise<{ out: string; code: number }> {
@@ -29,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     let result: { out: string; code: number };
     if (command === 'verify-email') result = await verifyEmailCommand(rest);
+    else if (command === 'dnssec') result = await dnssecCommand(rest);
     else if (command === 'demo') result = await demo();
     else if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);

@@ -29,6 +29,8 @@ function u32(buf: Uint8Array, pos: number): number {
  * Reads one RR at `offset`. In a message (`compressed`), names in RDATA are expanded and the RDATA re-encoded
  * uncompressed; otherwise the RDATA is checked against its type's layout and kept as is.
  */
+const COMPRESSIBLE: ReadonlySet<number> = new Set([TYPE.NS, TYPE.CNAME, TYPE.SOA, TYPE.PTR, TYPE.MX]);
+
 export function readRecord(
   buf: Uint8Array,
   offset: number,
@@ -42,8 +44,11 @@ export function readRecord(
   const rdlength = u16(buf, nameEnd + 8);
   const start = nameEnd + 10;
   if (start + rdlength > buf.length) malformed('RDATA runs past the end of the data');
-  const fields = decodeRdata(type, buf, start, rdlength, compressed);
-  const rdata = compressed ? encodeRdata(type, fields) : buf.slice(start, start + rdlength);
+  // Only the RFC 1035 types may carry compressed names (RFC 3597 §4); their RDATA is re-encoded uncompressed.
+  // Every other type keeps its exact bytes, so signatures over them still verify.
+  const expand = compressed && COMPRESSIBLE.has(type);
+  const fields = decodeRdata(type, buf, start, rdlength, expand);
+  const rdata = expand ? encodeRdata(type, fields) : buf.slice(start, start + rdlength);
   return { record: { name, type, class: cls, ttl, rdata }, end: start + rdlength };
 }
 
@@ -97,10 +102,13 @@ export function parseMessage(buf: Uint8Array): DnsMessage {
     if (pos > buf.length) malformed('truncated question');
   }
   const sections: ResourceRecord[][] = [[], [], []];
+  let extendedRcode = 0;
   for (let s = 0; s < 3; s++) {
     for (let i = 0; i < counts[s + 1]!; i++) {
       const { record, end } = readRecord(buf, pos, true);
-      if (record.type !== TYPE.OPT) sections[s]!.push(record);
+      // RFC 6891 §6.1.3: the OPT TTL's top byte holds the upper 8 bits of the 12-bit RCODE.
+      if (record.type === TYPE.OPT) extendedRcode = record.ttl >>> 24;
+      else sections[s]!.push(record);
       pos = end;
     }
   }
@@ -108,7 +116,7 @@ export function parseMessage(buf: Uint8Array): DnsMessage {
   return {
     id: u16(buf, 0),
     flags,
-    rcode: flags & 0xf,
+    rcode: (extendedRcode << 4) | (flags & 0xf),
     answers: sections[0]!,
     authority: sections[1]!,
     additional: sections[2]!,
