@@ -1,10 +1,3 @@
-/**
- * Smoke test of the loopback DNS stack (test/helpers/dns-servers.ts): named serving the signed test hierarchy of
- * test-vectors/dnssec/generated/, dnsdist in front of it as an RFC 8484 DoH endpoint, and delv (an independent
- * RFC 4033–4035 validator) agreeing with every verdict in cases.json.
- */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webCrypto } from '../src/crypto/webcrypto.ts';
 import { nameFromText } from '../src/dns/name.ts';
@@ -15,7 +8,6 @@ import {
   decodeMessage,
   delv,
   encodeQuery,
-  GENERATED_DIR,
   RR_TYPES,
   startDnsStack,
 } from './helpers/dns-servers.ts';
