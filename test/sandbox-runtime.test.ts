@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createContext, runInContext } from 'node:vm';
+import { hex } from '@scure/base';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { VECTORS } from './helpers/vectors.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const EXAMPLE = join(ROOT, 'test-vectors', 'examples', 'rfc8463');
@@ -16,14 +18,22 @@ const ENTRY = `
 import { verifyEmail } from './src/verify-email.ts';
 import { staticTxtLookup } from './src/dns/lookup.ts';
 import { lfToCrlf } from './src/mail/message.ts';
+import { verifyChain } from './src/dnssec/chain.ts';
+import { parseAnchors } from './src/dnssec/dnskey.ts';
+import { nameFromText } from './src/dns/name.ts';
+import { pureCrypto } from './src/crypto/pure.ts';
 globalThis.run = async (bytes, dns, now) => {
   const v = await verifyEmail(lfToCrlf(bytes), staticTxtLookup(dns), now);
   return JSON.stringify({ accepted: v.accepted, reason: v.reason, results: v.signatures.map((s) => s.result) });
 };
+globalThis.runChain = async (bytes, anchors, name, type, now) => {
+  const v = await verifyChain(bytes, nameFromText(name), type, { anchors: parseAnchors(anchors), now, crypto: pureCrypto });
+  return v.verdict;
+};
 `;
 
 describe('core in a QuickJS-like sandbox', () => {
-  it('bundles with no Node builtins and verifies the RFC 8463 example with the pure backend', async () => {
+  it('bundles with no Node builtins; verifies the RFC 8463 example and the RFC 9102 chain with the pure backend', async () => {
     const out = await build({
       stdin: { contents: ENTRY, resolveDir: ROOT, loader: 'ts' },
       bundle: true,
@@ -51,5 +61,22 @@ describe('core in a QuickJS-like sandbox', () => {
       await run(runInContext('(b) => new Uint8Array(b)', sandbox)(Array.from(bytes)), dns, 1528637909),
     );
     expect(result).toEqual({ accepted: true, reason: 'Accepted', results: ['pass', 'pass'] });
+
+    // The DNSSEC validator too: the RFC 9102 Appendix B chain, from its test root.
+    const chain = hex.decode(
+      readFileSync(
+        join(VECTORS, 'dnssec/third-party/rfc9102-appendix-tlsa/authentication-chain.hex'),
+        'utf8',
+      ).trim(),
+    );
+    const anchors = '. IN DS 47005 13 2 2EB6E9F2480126691594D649A5A613DE3052E37861634641BB568746F2FFC4D4';
+    const runChain = sandbox.runChain as (...a: unknown[]) => Promise<string>;
+    const toSandbox = runInContext('(b) => new Uint8Array(b)', sandbox) as (b: number[]) => Uint8Array;
+    expect(
+      await runChain(toSandbox(Array.from(chain)), anchors, '_443._tcp.www.example.com.', 52, 1575115200),
+    ).toBe('secure');
+    expect(
+      await runChain(toSandbox(Array.from(chain)), anchors, '_443._tcp.www.example.com.', 52, 1700000000),
+    ).toBe('bogus');
   });
 });
