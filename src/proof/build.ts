@@ -51,13 +51,17 @@ export interface BuildOptions extends ValidateOptions {
  */
 export type ProofErrorCode = ResolverErrorCode | 'ServerFailure' | 'ProofTooLarge';
 
-export interface Proof {
+/** What every built chain carries. */
+export interface ChainParts {
   readonly kind: 'proof';
   /** RFC 9102 AuthenticationChain bytes: uncompressed RRs back to back, each exactly once. */
   readonly chain: Uint8Array;
   readonly records: readonly ResourceRecord[];
   /** Zones whose DNSKEY RRset is in the chain, presentation form, in canonical order (root first). */
   readonly zones: readonly string[];
+}
+
+export interface Proof extends ChainParts {
   /** The queried name, then each CNAME target followed. */
   readonly path: readonly string[];
   /** What the server said about the last name on the path. Negative answers are not provable here. */
@@ -481,11 +485,7 @@ export interface EmailNameVerdict {
   readonly verdict: ChainVerdict;
 }
 
-export interface EmailProof {
-  readonly kind: 'proof';
-  readonly chain: Uint8Array;
-  readonly records: readonly ResourceRecord[];
-  readonly zones: readonly string[];
+export interface EmailProof extends ChainParts {
   /** One per selector, then `_dmarc` when it exists. */
   readonly names: readonly EmailNameVerdict[];
   /** `absent`: `_dmarc.<domain>` is NXDOMAIN/NODATA and was left out of the chain. */
