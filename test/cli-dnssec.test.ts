@@ -1,40 +1,33 @@
 /** The `waxseal dnssec verify|prove` contract of protocol.md §10, run as a real process. */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DnsStack, GENERATED_DIR, startDnsStack } from './helpers/dns-servers.ts';
+import { describe, expect, it } from 'vitest';
+import { type CliResult, ROOT, tmpFiles, waxseal } from './helpers/cli.ts';
+import { GENERATED_DIR } from './helpers/dns-servers.ts';
 import { matrix } from './helpers/dnssec-generated.ts';
+import { useDnsStack } from './helpers/use-dns-stack.ts';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'waxseal');
 const THIRD = join(ROOT, 'test-vectors', 'dnssec', 'third-party');
 const ALL = join(GENERATED_DIR, 'all-records.zone');
 const ANCHORS = join(GENERATED_DIR, 'anchors.ds');
 const NOW = String(matrix.verify_time);
-const tmp = mkdtempSync(join(tmpdir(), 'waxseal-cli-dnssec-'));
+const { dir: tmp, writeTmp } = tmpFiles('waxseal-cli-dnssec-');
 
-async function waxseal(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+/** Command-line options in the order given: `{ name: 'x.', doh: [a, b], json: true }` → --name x. --doh a --doh b --json. */
+type Options = Record<string, string | readonly string[] | true>;
+
+function options(o: Options): string[] {
+  return Object.entries(o).flatMap(([flag, v]) =>
+    v === true ? [`--${flag}`] : (typeof v === 'string' ? [v] : v).flatMap((x) => [`--${flag}`, x]),
+  );
 }
 
-function writeTmp(name: string, data: string | Uint8Array): string {
-  const path = join(tmp, name);
-  writeFileSync(path, data);
-  return path;
-}
+const verify = (o: Options) => waxseal('dnssec', 'verify', ...options(o));
+const prove = (name: string, type: string, o: Options) =>
+  waxseal('dnssec', 'prove', name, type, ...options(o));
 
 /** One line on stderr, prefixed, no stack trace. */
-function expectOneLineError(r: { code: number; stdout: string; stderr: string }, pattern: RegExp) {
+function expectOneLineError(r: CliResult, pattern: RegExp) {
   expect(r.code).toBe(2);
   expect(r.stdout).toBe('');
   const lines = r.stderr.trimEnd().split('\n');
@@ -71,21 +64,14 @@ describe.concurrent('waxseal dnssec verify', () => {
 
   it.each(ids)('third-party %s records.zone (--json)', async (id) => {
     const v = vector(id);
-    const r = await waxseal(
-      'dnssec',
-      'verify',
-      '--zone',
-      join(v.dir, 'records.zone'),
-      '--name',
-      v.name,
-      '--type',
-      v.type,
-      '--anchors',
-      v.anchors,
-      '--now',
-      v.now,
-      '--json',
-    );
+    const r = await verify({
+      zone: join(v.dir, 'records.zone'),
+      name: v.name,
+      type: v.type,
+      anchors: v.anchors,
+      now: v.now,
+      json: true,
+    });
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out).slice(0, 3)).toEqual(['verdict', 'reason', 'records']);
     if (SMALL.has(id)) {
@@ -105,21 +91,14 @@ describe.concurrent('waxseal dnssec verify', () => {
       Buffer.from(readFileSync(hexFile, 'utf8').replace(/\s+/g, ''), 'hex'),
     );
     for (const file of [hexFile, binFile]) {
-      const r = await waxseal(
-        'dnssec',
-        'verify',
-        '--chain',
-        file,
-        '--name',
-        v.name,
-        '--type',
-        v.type,
-        '--anchors',
-        v.anchors,
-        '--now',
-        v.now,
-        '--json',
-      );
+      const r = await verify({
+        chain: file,
+        name: v.name,
+        type: v.type,
+        anchors: v.anchors,
+        now: v.now,
+        json: true,
+      });
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({
         verdict: 'secure',
@@ -131,20 +110,7 @@ describe.concurrent('waxseal dnssec verify', () => {
       });
     }
     // Text output: verdict line, reason, the records, the chain's zones.
-    const t = await waxseal(
-      'dnssec',
-      'verify',
-      '--chain',
-      hexFile,
-      '--name',
-      v.name,
-      '--type',
-      v.type,
-      '--anchors',
-      v.anchors,
-      '--now',
-      v.now,
-    );
+    const t = await verify({ chain: hexFile, name: v.name, type: v.type, anchors: v.anchors, now: v.now });
     expect(t.code).toBe(0);
     expect(t.stdout.trim().split('\n')).toEqual([
       'verdict: secure',
@@ -154,39 +120,26 @@ describe.concurrent('waxseal dnssec verify', () => {
       'zones: . com. example.com.',
     ]);
     // Outside the validity window: a clean negative.
-    const late = await waxseal(
-      'dnssec',
-      'verify',
-      '--chain',
-      hexFile,
-      '--name',
-      v.name,
-      '--type',
-      v.type,
-      '--anchors',
-      v.anchors,
-      '--now',
-      '1700000000',
-      '--json',
-    );
+    const late = await verify({
+      chain: hexFile,
+      name: v.name,
+      type: v.type,
+      anchors: v.anchors,
+      now: '1700000000',
+      json: true,
+    });
     expect([late.code, JSON.parse(late.stdout).reason]).toEqual([1, 'SignatureExpired']);
   });
 
   it('the built-in IANA root anchors validate the real 2019 root KSK-2017 chain (up to the 512-bit ZSK)', async () => {
     const v = vector('ens-ethlab-xyz-chain');
-    const r = await waxseal(
-      'dnssec',
-      'verify',
-      '--zone',
-      join(v.dir, 'records.zone'),
-      '--name',
-      v.name,
-      '--type',
-      v.type,
-      '--now',
-      v.now,
-      '--json',
-    );
+    const r = await verify({
+      zone: join(v.dir, 'records.zone'),
+      name: v.name,
+      type: v.type,
+      now: v.now,
+      json: true,
+    });
     // KeyTooSmall, not AnchorMismatch: the root DNSKEY RRset was trusted through the built-in KSK-2017 digest.
     expect([r.code, JSON.parse(r.stdout).reason]).toEqual([1, 'KeyTooSmall']);
   });
@@ -199,21 +152,7 @@ describe.concurrent('waxseal dnssec verify', () => {
     ['sel._domainkey.unsigned.wxtest.', 'TXT', 1, 'insecure', null],
     ['loop1.cname-src.wxtest.', 'TXT', 1, 'bogus', 'CnameLoop'],
   ] as const)('generated %s %s via --zone all-records.zone', async (name, type, code, verdict, reason) => {
-    const r = await waxseal(
-      'dnssec',
-      'verify',
-      '--zone',
-      ALL,
-      '--name',
-      name,
-      '--type',
-      type,
-      '--anchors',
-      ANCHORS,
-      '--now',
-      NOW,
-      '--json',
-    );
+    const r = await verify({ zone: ALL, name, type, anchors: ANCHORS, now: NOW, json: true });
     const out = JSON.parse(r.stdout);
     expect([r.code, out.verdict, out.reason]).toEqual([code, verdict, reason]);
     if (verdict === 'secure') expect(out.records[0]).toMatch(/ IN TXT "v=DKIM1; k=ed25519; p=/);
@@ -221,44 +160,26 @@ describe.concurrent('waxseal dnssec verify', () => {
   });
 
   it('the CNAME chain in text output; the generated names are not under the real root anchors', async () => {
-    const r = await waxseal(
-      'dnssec',
-      'verify',
-      '--zone',
-      ALL,
-      '--name',
-      'sel._domainkey.cname-src.wxtest.',
-      '--type',
-      'TXT',
-      '--anchors',
-      ANCHORS,
-      '--now',
-      NOW,
-    );
+    const r = await verify({
+      zone: ALL,
+      name: 'sel._domainkey.cname-src.wxtest.',
+      type: 'TXT',
+      anchors: ANCHORS,
+      now: NOW,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
       /^cnames:\n {2}sel\._domainkey\.cname-src\.wxtest\. 3600 IN CNAME sel\._domainkey\.ecdsa\.wxtest\.$/m,
     );
     expect(r.stdout).toMatch(/^zones: \. wxtest\. cname-src\.wxtest\. ecdsa\.wxtest\.$/m);
-    const d = await waxseal(
-      'dnssec',
-      'verify',
-      '--zone',
-      ALL,
-      '--name',
-      'sel._domainkey.ecdsa.wxtest.',
-      '--type',
-      'TXT',
-      '--now',
-      NOW,
-    );
+    const d = await verify({ zone: ALL, name: 'sel._domainkey.ecdsa.wxtest.', type: 'TXT', now: NOW });
     expect(d.code).toBe(1);
     expect(d.stdout.split('\n').slice(0, 2)).toEqual(['verdict: bogus', 'reason: AnchorMismatch']);
   });
 
   it('a chain that does not parse is a clean bogus Malformed (exit 1)', async () => {
     const file = writeTmp('truncated.bin', new Uint8Array([0, 0, 16, 0, 1, 0, 0, 0]));
-    const r = await waxseal('dnssec', 'verify', '--chain', file, '--name', 'x.', '--type', 'TXT', '--json');
+    const r = await verify({ chain: file, name: 'x.', type: 'TXT', json: true });
     expect([r.code, JSON.parse(r.stdout).reason]).toEqual([1, 'Malformed']);
   });
 
@@ -307,127 +228,59 @@ describe.concurrent('waxseal dnssec verify', () => {
 });
 
 describe('waxseal dnssec prove (loopback DoH)', () => {
-  let stack: DnsStack;
-  beforeAll(async () => {
-    stack = await startDnsStack();
-  }, 30_000);
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = useDnsStack();
 
   it('builds the chain, writes it with --out, and `verify --chain` accepts the file', async () => {
     const dir = join(tmp, 'prove');
     mkdirSync(dir, { recursive: true });
     const out = join(dir, 'chain.bin');
     const name = 'chain._domainkey.cname-src.wxtest.';
-    const r = await waxseal(
-      'dnssec',
-      'prove',
-      name,
-      'TXT',
-      '--doh',
-      stack.dohUrl,
-      '--anchors',
-      ANCHORS,
-      '--now',
-      NOW,
-      '--out',
-      out,
-      '--json',
-    );
+    const r = await prove(name, 'TXT', { doh: stack().dohUrl, anchors: ANCHORS, now: NOW, out, json: true });
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ verdict: 'secure', reason: null, answer: 'positive', waves: 3, out });
     expect(j.zones).toEqual(['.', 'wxtest.', 'cname-src.wxtest.', 'ed25519.wxtest.', 'rsa4096.wxtest.']);
     expect(j.path).toHaveLength(3);
     expect(j.bytes).toBe(readFileSync(out).length);
-    const v = await waxseal(
-      'dnssec',
-      'verify',
-      '--chain',
-      out,
-      '--name',
-      name,
-      '--type',
-      'TXT',
-      '--anchors',
-      ANCHORS,
-      '--now',
-      NOW,
-      '--json',
-    );
+    const v = await verify({ chain: out, name, type: 'TXT', anchors: ANCHORS, now: NOW, json: true });
     expect(v.code).toBe(0);
     expect(JSON.parse(v.stdout)).toMatchObject({ verdict: 'secure', records: j.records });
   });
 
   it('text output: zones, records, waves and queries, verdict; POST; a bogus name exits 1', async () => {
-    const r = await waxseal(
-      'dnssec',
-      'prove',
-      'sel._domainkey.ecdsa.wxtest.',
-      'TXT',
-      '--doh',
-      stack.dohUrl,
-      '--post',
-      '--anchors',
-      ANCHORS,
-      '--now',
-      NOW,
-    );
+    const r = await prove('sel._domainkey.ecdsa.wxtest.', 'TXT', {
+      doh: stack().dohUrl,
+      post: true,
+      anchors: ANCHORS,
+      now: NOW,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^zones: \. wxtest\. ecdsa\.wxtest\.$/m);
     expect(r.stdout).toMatch(/^chain: 15 records, \d+ bytes$/m);
     expect(r.stdout).toMatch(/^ {2}sel\._domainkey\.ecdsa\.wxtest\. 3600 IN TXT "v=DKIM1/m);
     expect(r.stdout).toMatch(/^lookups: 10 queries in 1 waves$/m);
     expect(r.stdout).toMatch(/^verdict: secure$/m);
-    const bad = await waxseal(
-      'dnssec',
-      'prove',
-      'sel._domainkey.expired.wxtest.',
-      'TXT',
-      '--doh',
-      stack.dohUrl,
-      '--anchors',
-      ANCHORS,
-      '--now',
-      NOW,
-      '--json',
-    );
+    const bad = await prove('sel._domainkey.expired.wxtest.', 'TXT', {
+      doh: stack().dohUrl,
+      anchors: ANCHORS,
+      now: NOW,
+      json: true,
+    });
     expect([bad.code, JSON.parse(bad.stdout).reason]).toEqual([1, 'SignatureExpired']);
   });
 
   it('an endpoint that fails → exit 2 with one line; a second --doh is tried', async () => {
-    const broken = stack.dohUrl.replace('/dns-query', '/nope');
+    const broken = stack().dohUrl.replace('/dns-query', '/nope');
     expectOneLineError(
-      await waxseal(
-        'dnssec',
-        'prove',
-        'ecdsa.wxtest.',
-        'A',
-        '--doh',
-        broken,
-        '--anchors',
-        ANCHORS,
-        '--now',
-        NOW,
-      ),
+      await prove('ecdsa.wxtest.', 'A', { doh: broken, anchors: ANCHORS, now: NOW }),
       /cannot build the proof: HttpError: HTTP 404/,
     );
-    const r = await waxseal(
-      'dnssec',
-      'prove',
-      'ecdsa.wxtest.',
-      'A',
-      '--doh',
-      broken,
-      '--doh',
-      stack.dohUrl,
-      '--anchors',
-      ANCHORS,
-      '--now',
-      NOW,
-      '--json',
-    );
+    const r = await prove('ecdsa.wxtest.', 'A', {
+      doh: [broken, stack().dohUrl],
+      anchors: ANCHORS,
+      now: NOW,
+      json: true,
+    });
     expect([r.code, JSON.parse(r.stdout).verdict]).toEqual([0, 'secure']);
   });
 });

@@ -1,33 +1,12 @@
 /** The `waxseal verify-email` contract of protocol.md §10, run as a real process. */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ROOT, tmpFiles, waxseal } from './helpers/cli.ts';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'waxseal');
 const EXAMPLE = join(ROOT, 'test-vectors', 'examples', 'rfc8463');
 const NOW = '1528637909';
-const tmp = mkdtempSync(join(tmpdir(), 'waxseal-cli-'));
-
-async function waxseal(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-function writeTmp(name: string, data: string | Uint8Array): string {
-  const path = join(tmp, name);
-  writeFileSync(path, data);
-  return path;
-}
+const { writeTmp } = tmpFiles('waxseal-cli-');
 
 const message = join(EXAMPLE, 'message.eml');
 const dns = join(EXAMPLE, 'dns.json');

@@ -1,27 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { webCrypto } from '../src/crypto/webcrypto.ts';
 import { nameFromText } from '../src/dns/name.ts';
 import { typeFromText } from '../src/dns/types.ts';
 import { validateRecords } from '../src/dnssec/chain.ts';
-import {
-  type DnsStack,
-  decodeMessage,
-  delv,
-  encodeQuery,
-  RR_TYPES,
-  startDnsStack,
-} from './helpers/dns-servers.ts';
+import { decodeMessage, delv, encodeQuery, RR_TYPES } from './helpers/dns-servers.ts';
 import { allRecords, anchorsFor, matrix, waxsealExpectation } from './helpers/dnssec-generated.ts';
+import { useDnsStack } from './helpers/use-dns-stack.ts';
 
 const DKIM_NAME = 'sel._domainkey.ecdsa.wxtest.';
 
-let stack: DnsStack;
-beforeAll(async () => {
-  stack = await startDnsStack();
-}, 30_000);
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useDnsStack();
 
 function expectDkimAnswer(body: Uint8Array) {
   const msg = decodeMessage(body);
@@ -37,7 +25,7 @@ function expectDkimAnswer(body: Uint8Array) {
 describe('DoH front end (RFC 8484 over plain HTTP)', () => {
   it('answers GET ?dns=<base64url> with the TXT record and a CORS header', async () => {
     const q = Buffer.from(encodeQuery(DKIM_NAME, 'TXT')).toString('base64url');
-    const res = await fetch(`${stack.dohUrl}?dns=${q}`, {
+    const res = await fetch(`${stack().dohUrl}?dns=${q}`, {
       headers: { accept: 'application/dns-message' },
       signal: AbortSignal.timeout(5_000),
     });
@@ -48,7 +36,7 @@ describe('DoH front end (RFC 8484 over plain HTTP)', () => {
   });
 
   it('answers POST with DO=1 including the RRSIG', async () => {
-    const res = await fetch(stack.dohUrl, {
+    const res = await fetch(stack().dohUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message' },
       body: encodeQuery(DKIM_NAME, 'TXT', { id: 0x1234, dnssecOk: true }),
@@ -79,7 +67,7 @@ describe('differential: Waxseal vs delv (BIND 9.18) on every query of the matrix
   // limit, opt-out) delv says secure or insecure and we do not: each such case carries its reason and is
   // asserted against our own expectation instead.
   it.each(matrix.cases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
-    const theirs = await delv(stack, c.name, c.type, c.anchors ?? matrix.anchors, matrix.verify_time);
+    const theirs = await delv(stack(), c.name, c.type, c.anchors ?? matrix.anchors, matrix.verify_time);
     const ours = await validateRecords(allRecords, nameFromText(c.name), typeFromText(c.type), {
       anchors: anchorsFor(c),
       now: matrix.verify_time,

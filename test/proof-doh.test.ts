@@ -9,7 +9,6 @@ import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { createContext, runInContext } from 'node:vm';
 import dnsPacket from 'dns-packet';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webCrypto } from '../src/crypto/webcrypto.ts';
 import { isAtOrBelow, type Name, nameFromText, nameToWire } from '../src/dns/name.ts';
@@ -21,13 +20,15 @@ import { LIMITS } from '../src/limits.ts';
 import { buildEmailProof, buildProof, domainSupport, type ProofResult } from '../src/proof/build.ts';
 import { dohResolver, encodeQuery } from '../src/proof/doh.ts';
 import type { Resolver } from '../src/proof/resolver.ts';
-import { type DnsStack, GENERATED_DIR, startDnsStack } from './helpers/dns-servers.ts';
+import { bundleIife } from './helpers/bundle.ts';
+import { GENERATED_DIR } from './helpers/dns-servers.ts';
 import {
   anchorsFor,
   type GeneratedDnssecCase,
   matrix,
   waxsealExpectation,
 } from './helpers/dnssec-generated.ts';
+import { useDnsStack } from './helpers/use-dns-stack.ts';
 
 const NOW = matrix.verify_time;
 const ANCHORS = anchorsFor(matrix.cases[0]!);
@@ -35,13 +36,7 @@ const opts = { anchors: ANCHORS, now: NOW, crypto: webCrypto };
 const n = (text: string) => nameFromText(text);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-let stack: DnsStack;
-beforeAll(async () => {
-  stack = await startDnsStack();
-}, 30_000);
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useDnsStack();
 
 /** Zone cuts of the generated hierarchy (zones.json): what "depth of the deepest zone cut" is measured on. */
 const ZONES: Name[] = (
@@ -74,7 +69,7 @@ describe('buildProof over DoH: every case of the generated matrix', () => {
   const cases = matrix.cases.map((c, i) => [c.id, c, i % 2 === 0 ? 'GET' : 'POST'] as const);
 
   it.each(cases)('%s (%#)', async (_id, c: GeneratedDnssecCase, method) => {
-    const resolver = dohResolver({ urls: [stack.dohUrl], method: method as 'GET' | 'POST' });
+    const resolver = dohResolver({ urls: [stack().dohUrl], method: method as 'GET' | 'POST' });
     const anchors = anchorsFor(c);
     const p = await buildProof(resolver, n(c.name), typeFromText(c.type), { ...opts, anchors });
     if (p.kind !== 'proof') throw new Error(`${p.code}: ${p.detail}`);
@@ -106,7 +101,7 @@ describe('buildProof over DoH: every case of the generated matrix', () => {
 
 describe('prefetch strategies', () => {
   it('signers: one more wave, fewer queries, same chain', async () => {
-    const resolver = dohResolver({ urls: [stack.dohUrl] });
+    const resolver = dohResolver({ urls: [stack().dohUrl] });
     const name = n('sel._domainkey.ecdsa.wxtest.');
     const a = await buildProof(resolver, name, TYPE.TXT, opts);
     const s = await buildProof(resolver, name, TYPE.TXT, { ...opts, prefetch: 'signers' });
@@ -118,7 +113,7 @@ describe('prefetch strategies', () => {
   });
 
   it('CNAME across zones: each target is one more wave', async () => {
-    const resolver = dohResolver({ urls: [stack.dohUrl], method: 'POST' });
+    const resolver = dohResolver({ urls: [stack().dohUrl], method: 'POST' });
     const p = await buildProof(resolver, n('chain._domainkey.cname-src.wxtest.'), TYPE.TXT, opts);
     if (p.kind !== 'proof') throw new Error(p.detail);
     expect(p.path).toEqual([
@@ -252,7 +247,7 @@ describe('DoH client (RFC 8484)', () => {
   });
 
   it('returns the answer and authority records with their exact bytes', async () => {
-    const r = await dohResolver({ urls: [stack.dohUrl] }).query(n('unsigned.wxtest.'), TYPE.DS);
+    const r = await dohResolver({ urls: [stack().dohUrl] }).query(n('unsigned.wxtest.'), TYPE.DS);
     if (r.kind !== 'answer') throw new Error(r.detail);
     expect(r.rcode).toBe(0);
     expect(r.records.map((rr) => rr.type).sort()).toEqual(
@@ -261,7 +256,7 @@ describe('DoH client (RFC 8484)', () => {
   });
 
   it('HTTP status: a path that 404s (dnsdist and a plain server)', async () => {
-    for (const url of [stack.dohUrl.replace('/dns-query', '/nope'), `${base}/missing`]) {
+    for (const url of [stack().dohUrl.replace('/dns-query', '/nope'), `${base}/missing`]) {
       for (const method of ['GET', 'POST'] as const) {
         const r = await dohResolver({ urls: [url], method }).query(Q, TYPE.TXT);
         expect(r).toMatchObject({ kind: 'error', code: 'HttpError' });
@@ -304,7 +299,7 @@ describe('DoH client (RFC 8484)', () => {
 
   it('tries the endpoints in order; reports every failure when all fail', async () => {
     const dead = `http://127.0.0.1:${await deadPort()}/dns-query`;
-    const ok = await dohResolver({ urls: [dead, `${base}/missing`, stack.dohUrl] }).query(Q, TYPE.TXT);
+    const ok = await dohResolver({ urls: [dead, `${base}/missing`, stack().dohUrl] }).query(Q, TYPE.TXT);
     expect(ok.kind).toBe('answer');
     const bad = await dohResolver({ urls: [`${base}/missing`, dead] }).query(Q, TYPE.TXT);
     expect(bad).toMatchObject({ kind: 'error', code: 'NetworkError' });
@@ -312,7 +307,7 @@ describe('DoH client (RFC 8484)', () => {
   });
 
   it('SERVFAIL from every endpoint comes back as an answer with its rcode', async () => {
-    const r = await dohResolver({ urls: [stack.dohUrl, stack.dohUrl] }).query(
+    const r = await dohResolver({ urls: [stack().dohUrl, stack().dohUrl] }).query(
       n('loop1.cname-src.wxtest.'),
       TYPE.TXT,
     );
@@ -352,7 +347,7 @@ function withoutDmarc(inner: Resolver): Resolver {
 
 describe('buildEmailProof', () => {
   it('a signed domain with _dmarc: one deduplicated chain, each name secure from the chain bytes', async () => {
-    const resolver = dohResolver({ urls: [stack.dohUrl] });
+    const resolver = dohResolver({ urls: [stack().dohUrl] });
     const p = await buildEmailProof(resolver, n('rsa4096.wxtest.'), ['sel', 'rsa', 'big'], opts);
     if (p.kind !== 'proof') throw new Error(p.detail);
     expect(p.dmarc).toBe('present');
@@ -377,7 +372,7 @@ describe('buildEmailProof', () => {
   });
 
   it('a signed domain without _dmarc: DMARC omitted, the DKIM key proven', async () => {
-    const resolver = withoutDmarc(dohResolver({ urls: [stack.dohUrl], method: 'POST' }));
+    const resolver = withoutDmarc(dohResolver({ urls: [stack().dohUrl], method: 'POST' }));
     const p = await buildEmailProof(resolver, n('ecdsa.wxtest.'), ['sel'], opts);
     if (p.kind !== 'proof') throw new Error(p.detail);
     expect(p.dmarc).toBe('absent');
@@ -391,7 +386,7 @@ describe('buildEmailProof', () => {
   });
 
   it('CNAMEd DKIM selectors and a CNAMEd _dmarc across zones; missing and expired selectors reported', async () => {
-    const resolver = dohResolver({ urls: [stack.dohUrl] });
+    const resolver = dohResolver({ urls: [stack().dohUrl] });
     const p = await buildEmailProof(
       resolver,
       n('cname-src.wxtest.'),
@@ -446,7 +441,7 @@ describe('domainSupport', () => {
     ['future.wxtest.', 'broken', 'SignatureNotYetValid', 'future.wxtest.'],
   ];
   it.each(cases)('%s → %s', async (domain, support, reason, zone) => {
-    const s = await domainSupport(dohResolver({ urls: [stack.dohUrl] }), n(domain), opts);
+    const s = await domainSupport(dohResolver({ urls: [stack().dohUrl] }), n(domain), opts);
     expect([s.support, s.reason, s.zone]).toEqual([support, reason, zone]);
     expect(s.detail).toMatch(/\S/);
   });
@@ -472,16 +467,7 @@ describe('in a browser bundle', () => {
           { anchors: parseAnchors(anchors), now, crypto: webCrypto });
         return p.kind === 'proof' ? { verdict: p.verdict.verdict, chain: Array.from(p.chain) } : { error: p.code };
       };`;
-    const out = await build({
-      stdin: { contents: entry, resolveDir: join(import.meta.dirname, '..'), loader: 'ts' },
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      write: false,
-      logLevel: 'silent',
-    });
-    const code = out.outputFiles[0]!.text;
-    expect(code).not.toMatch(/require\(["']node:/);
+    const code = await bundleIife(entry, 'browser');
     const browserish = createContext({
       TextEncoder,
       TextDecoder,
@@ -501,9 +487,9 @@ describe('in a browser bundle', () => {
     const prove = runInContext('prove', browserish) as (
       ...a: unknown[]
     ) => Promise<{ verdict?: string; chain?: number[] }>;
-    const r = await prove(stack.dohUrl, 'sel._domainkey.ecdsa.wxtest.', anchorsText, NOW);
+    const r = await prove(stack().dohUrl, 'sel._domainkey.ecdsa.wxtest.', anchorsText, NOW);
     expect(r.verdict).toBe('secure');
-    const node = await buildProof(dohResolver({ urls: [stack.dohUrl] }), Q, TYPE.TXT, opts);
+    const node = await buildProof(dohResolver({ urls: [stack().dohUrl] }), Q, TYPE.TXT, opts);
     expect(node.kind === 'proof' && hex(node.chain)).toBe(hex(Uint8Array.from(r.chain!)));
   });
 });

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createContext, runInContext } from 'node:vm';
 import { hex } from '@scure/base';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { bundleIife } from './helpers/bundle.ts';
 import { VECTORS } from './helpers/vectors.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -34,16 +34,7 @@ globalThis.runChain = async (bytes, anchors, name, type, now) => {
 
 describe('core in a QuickJS-like sandbox', () => {
   it('bundles with no Node builtins; verifies the RFC 8463 example and the RFC 9102 chain with the pure backend', async () => {
-    const out = await build({
-      stdin: { contents: ENTRY, resolveDir: ROOT, loader: 'ts' },
-      bundle: true,
-      platform: 'neutral',
-      format: 'iife',
-      write: false,
-      logLevel: 'silent',
-    });
-    const code = out.outputFiles[0]!.text;
-    expect(code).not.toMatch(/require\(["']node:/);
+    const code = await bundleIife(ENTRY, 'neutral');
     const sandbox: Record<string, unknown> = {
       TextEncoder,
       TextDecoder,

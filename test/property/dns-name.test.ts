@@ -18,39 +18,16 @@ import {
   ROOT,
   readName,
 } from '../../src/dns/name.ts';
+import { ascii, fitTo255, labelOf, lowerByte } from '../helpers/dns-arbitraries.ts';
+import { expectMalformed, returnsOrRejects } from '../helpers/dns-errors.ts';
 
 // ---------- helpers ----------
-
-/** Runs `f`; a DnsFormatError counts as a clean rejection, anything else escapes to fail the property. */
-function returnsOrRejects<T>(f: () => T): T | DnsFormatError {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof DnsFormatError) {
-      expect(e.code).toBe('Malformed');
-      return e;
-    }
-    throw e;
-  }
-}
-
-function expectMalformed(f: () => unknown): DnsFormatError {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(DnsFormatError);
-  return caught as DnsFormatError;
-}
 
 /** Labels as plain number arrays, so that comparisons are byte-for-byte and failures print readably. */
 function plain(name: Name): number[][] {
   return name.map((l) => Array.from(l));
 }
 
-const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b + 0x20 : b);
 const isLetter = (b: number) => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
 
 /** Independent oracle: `suffix` equals the last labels of `name`, ASCII case folded. */
@@ -59,27 +36,13 @@ function endsWithCI(name: Name, suffix: Name): boolean {
   const off = name.length - suffix.length;
   return suffix.every((l, i) => {
     const m = name[off + i]!;
-    return l.length === m.length && l.every((b, j) => lower(b) === lower(m[j]!));
+    return l.length === m.length && l.every((b, j) => lowerByte(b) === lowerByte(m[j]!));
   });
 }
 
 function wireLength(labels: readonly Uint8Array[]): number {
   return labels.reduce((n, l) => n + l.length + 1, 1);
 }
-
-/** Keeps leading labels while the wire form stays within 255 bytes. */
-function fitTo255(labels: Uint8Array[]): Name {
-  const out: Uint8Array[] = [];
-  let len = 1;
-  for (const l of labels) {
-    if (len + l.length + 1 > 255) break;
-    out.push(l);
-    len += l.length + 1;
-  }
-  return out;
-}
-
-const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
 // ---------- arbitraries ----------
 
@@ -98,8 +61,8 @@ const labelByte = fc.oneof(
   { weight: 2, arbitrary: specialByte },
   { weight: 2, arbitrary: fc.integer({ min: 0, max: 255 }) },
 );
-const label = fc.array(labelByte, { minLength: 1, maxLength: 63 }).map((a) => Uint8Array.from(a));
-const shortLabel = fc.array(labelByte, { minLength: 1, maxLength: 3 }).map((a) => Uint8Array.from(a));
+const label = labelOf(labelByte, 1, 63);
+const shortLabel = labelOf(labelByte, 1, 3);
 
 /** Random names: few long labels, or many short ones reaching the 255-byte limit. */
 const nameArb: fc.Arbitrary<Name> = fc.oneof(
@@ -109,9 +72,7 @@ const nameArb: fc.Arbitrary<Name> = fc.oneof(
 );
 
 /** Names over a tiny alphabet so that equal-by-case and shared-suffix pairs are common. */
-const smallLabel = fc
-  .array(fc.constantFrom(0x61, 0x41, 0x62, 0x42, 0x5b, 0x7b, 0x00), { minLength: 1, maxLength: 3 })
-  .map((a) => Uint8Array.from(a));
+const smallLabel = labelOf(fc.constantFrom(0x61, 0x41, 0x62, 0x42, 0x5b, 0x7b, 0x00), 1, 3);
 const smallName: fc.Arbitrary<Name> = fc.array(smallLabel, { maxLength: 3 });
 
 /** Flips the case of some ASCII letters (the only bytes RFC 4343 folds). */
@@ -284,7 +245,7 @@ describe('generated names', () => {
       fc.property(nameArb, (n) => {
         const c = canonicalName(n);
         expect(plain(canonicalName(c))).toEqual(plain(c));
-        expect(plain(c)).toEqual(n.map((l) => Array.from(l, lower)));
+        expect(plain(c)).toEqual(n.map((l) => Array.from(l, lowerByte)));
         expect(nameEquals(c, n)).toBe(true);
       }),
       { numRuns: 500 },

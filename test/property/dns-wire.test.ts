@@ -19,68 +19,21 @@ import {
   type ResourceRecord,
   readRecord,
 } from '../../src/dns/record.ts';
+import {
+  ascii,
+  bytes,
+  concat,
+  fitTo255,
+  labelOf,
+  typeBitmap,
+  u8,
+  u16,
+  u32,
+  wireName,
+} from '../helpers/dns-arbitraries.ts';
+import { expectMalformed, returnsOrRejects } from '../helpers/dns-errors.ts';
 
 // ---------- helpers ----------
-
-function returnsOrRejects<T>(f: () => T): T | DnsFormatError {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof DnsFormatError) return e;
-    throw e;
-  }
-}
-
-function expectMalformed(f: () => unknown): DnsFormatError {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(DnsFormatError);
-  return caught as DnsFormatError;
-}
-
-const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const lowerByte = (b: number) => (b >= 0x41 && b <= 0x5a ? b + 0x20 : b);
-
-function concat(parts: readonly (Uint8Array | readonly number[])[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-const u8 = (v: number) => [v & 0xff];
-const u16 = (v: number) => [(v >>> 8) & 0xff, v & 0xff];
-const u32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
-
-function wireName(name: Name, lower = false): Uint8Array {
-  return concat([...name.flatMap((l) => [[l.length], lower ? l.map(lowerByte) : l]), [0]]);
-}
-
-/** Canonical NSEC/NSEC3 type bitmap (RFC 4034 §4.1.2): only non-empty windows, no trailing zero octets. */
-function typeBitmap(types: readonly number[]): Uint8Array {
-  const windows = new Map<number, number[]>();
-  for (const t of types) {
-    const w = windows.get(t >> 8) ?? [];
-    w.push(t & 0xff);
-    windows.set(t >> 8, w);
-  }
-  const out: number[] = [];
-  for (const w of [...windows.keys()].sort((a, b) => a - b)) {
-    const low = windows.get(w)!;
-    const len = (Math.max(...low) >> 3) + 1;
-    const bits = new Array<number>(len).fill(0);
-    for (const b of low) bits[b >> 3]! |= 0x80 >> (b & 7);
-    out.push(w, len, ...bits);
-  }
-  return Uint8Array.from(out);
-}
 
 /** Record-level view of the generated RDATA: plain bytes, and names with their RFC 4034 §6.2 status. */
 type Part =
@@ -130,19 +83,8 @@ const labelByte = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...Array.from('.\\"();@$ *-', (c) => c.charCodeAt(0)), 0, 0xc0) },
   { weight: 1, arbitrary: fc.nat(255) },
 );
-const label = fc.array(labelByte, { minLength: 1, maxLength: 20 }).map((a) => Uint8Array.from(a));
-const longLabel = fc.array(labelByte, { minLength: 50, maxLength: 63 }).map((a) => Uint8Array.from(a));
-
-function fitTo255(labels: Uint8Array[]): Name {
-  const out: Uint8Array[] = [];
-  let len = 1;
-  for (const l of labels) {
-    if (len + l.length + 1 > 255) break;
-    out.push(l);
-    len += l.length + 1;
-  }
-  return out;
-}
+const label = labelOf(labelByte, 1, 20);
+const longLabel = labelOf(labelByte, 50, 63);
 
 /** A few shared suffixes make compression (and case-only differences) likely. */
 const suffixes: Name[] = [
@@ -161,7 +103,6 @@ const nameArb: fc.Arbitrary<Name> = fc
   )
   .map(([prefix, suffix]) => fitTo255([...prefix, ...suffix]));
 
-const bytes = (max: number, min = 0) => fc.uint8Array({ minLength: min, maxLength: max });
 const b8 = fc.nat(0xff).map((v) => ({ bytes: Uint8Array.from(u8(v)) }));
 const b16 = fc.nat(0xffff).map((v) => ({ bytes: Uint8Array.from(u16(v)) }));
 const b32 = fc

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { binaryToBytes, concatBytes } from '../../src/encoding/bytes.ts';
 import { type MessageErrorCode, parseMessage } from '../../src/mail/message.ts';
+import { fieldNameOf } from '../helpers/arbitraries.ts';
 
 const CODES: ReadonlySet<MessageErrorCode> = new Set<MessageErrorCode>([
   'MessageTooLarge',
@@ -28,13 +29,7 @@ const lineish = fc
   .map((parts) => binaryToBytes(parts.join('')));
 
 /** ftext: printable US-ASCII except ":" (RFC 5322 §3.6.8). */
-const fieldName = fc.string({
-  unit: fc
-    .oneof(fc.integer({ min: 0x21, max: 0x39 }), fc.integer({ min: 0x3b, max: 0x7e }))
-    .map((c) => String.fromCharCode(c)),
-  minLength: 1,
-  maxLength: 20,
-});
+const fieldName = fieldNameOf(20);
 /** Text on one physical line: any byte but CR and LF (8-bit bytes included, as received mail may have them). */
 const lineText = fc.string({
   unit: fc

@@ -11,41 +11,12 @@ import { rdataToText } from '../../src/dns/rdata.ts';
 import { type ResourceRecord, recordToText } from '../../src/dns/record.ts';
 import { typeToText } from '../../src/dns/types.ts';
 import { parseZoneFile } from '../../src/dns/zone-file.ts';
+import { ascii, bytes, concat, labelOf, typeBitmap, u16, u32, wireName } from '../helpers/dns-arbitraries.ts';
+import { expectMalformed, returnsOrRejects } from '../helpers/dns-errors.ts';
 
 // ---------- helpers ----------
 
-function returnsOrRejects<T>(f: () => T): T | DnsFormatError {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof DnsFormatError) return e;
-    throw e;
-  }
-}
-
-function expectMalformed(f: () => unknown): DnsFormatError {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(DnsFormatError);
-  return caught as DnsFormatError;
-}
-
-const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const hexOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
-function concat(parts: readonly (Uint8Array | readonly number[])[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 function plainRecord(r: ResourceRecord) {
   return { name: nameToText(r.name), type: r.type, class: r.class, ttl: r.ttl, rdata: hexOf(r.rdata) };
@@ -64,22 +35,6 @@ function relativeText(name: Name, origin: Name): string {
   return nameToText(name.slice(0, name.length - origin.length)).slice(0, -1);
 }
 
-const u16 = (v: number) => [(v >>> 8) & 0xff, v & 0xff];
-const u32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
-const wireName = (name: Name) => concat([...name.flatMap((l) => [[l.length], l]), [0]]);
-
-/** Canonical type bitmap (RFC 4034 §4.1.2), built independently of src/dns/rdata.ts. */
-function typeBitmap(types: readonly number[]): Uint8Array {
-  const out: number[] = [];
-  for (const w of [...new Set(types.map((t) => t >> 8))].sort((a, b) => a - b)) {
-    const low = types.filter((t) => t >> 8 === w).map((t) => t & 0xff);
-    const bits = new Array<number>((Math.max(...low) >> 3) + 1).fill(0);
-    for (const b of low) bits[b >> 3]! |= 0x80 >> (b & 7);
-    out.push(w, bits.length, ...bits);
-  }
-  return Uint8Array.from(out);
-}
-
 // ---------- arbitraries ----------
 
 const labelByte = fc.oneof(
@@ -88,10 +43,9 @@ const labelByte = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...Array.from('.\\"();@$ *-#', (c) => c.charCodeAt(0)), 0, 0xff) },
   { weight: 1, arbitrary: fc.nat(255) },
 );
-const label = fc.array(labelByte, { minLength: 1, maxLength: 12 }).map((a) => Uint8Array.from(a));
+const label = labelOf(labelByte, 1, 12);
 const absName: fc.Arbitrary<Name> = fc.array(label, { maxLength: 4 });
 
-const bytes = (max: number, min = 0) => fc.uint8Array({ minLength: min, maxLength: max });
 const n16 = fc.nat(0xffff).map(u16);
 const n32 = fc.integer({ min: 0, max: 0xffffffff }).map(u32);
 
