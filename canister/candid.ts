@@ -1,0 +1,96 @@
+/**
+ * Candid types of the canister interface (candid/waxseal.did is the documented source; test/candid.test.ts
+ * checks that what Azle generates from these IDL values matches it). Each IDL value has a TypeScript type of
+ * the same name describing how `@dfinity/candid` decodes it: `opt T` is `[] | [T]`, `nat8`/`nat16`/`nat32`
+ * are numbers, `nat64` is a bigint, `blob` is a Uint8Array.
+ */
+import { IDL, type Principal } from 'azle';
+
+/** One DNS-over-HTTPS resolver (RFC 8484 endpoint). */
+export const DohProvider = IDL.Record({ name: IDL.Text, url: IDL.Text });
+export interface DohProvider {
+  name: string;
+  url: string;
+}
+
+/** The DoH fallback of protocol.md §8, set and replaced as a whole. */
+export const DohSettings = IDL.Record({
+  allowed_domains: IDL.Vec(IDL.Text),
+  providers: IDL.Vec(DohProvider),
+  quorum: IDL.Nat8,
+  cache_seconds: IDL.Nat32,
+});
+export interface DohSettings {
+  allowed_domains: string[];
+  providers: DohProvider[];
+  quorum: number;
+  cache_seconds: number;
+}
+
+/** The install and upgrade argument: every field is optional; an omitted field keeps its stored value. */
+export const Config = IDL.Record({
+  mail_hosts: IDL.Opt(IDL.Vec(IDL.Text)),
+  app_origin: IDL.Opt(IDL.Text),
+  root_anchors: IDL.Opt(IDL.Vec(IDL.Text)),
+  doh: IDL.Opt(DohSettings),
+  gateway_principals: IDL.Opt(IDL.Vec(IDL.Principal)),
+  identity_number_start: IDL.Opt(IDL.Nat64),
+});
+export interface Config {
+  mail_hosts: [] | [string[]];
+  app_origin: [] | [string];
+  root_anchors: [] | [string[]];
+  doh: [] | [DohSettings];
+  gateway_principals: [] | [Principal[]];
+  identity_number_start: [] | [bigint];
+}
+
+/** The configuration in effect, as returned by the `config` query. */
+export const ConfigView = IDL.Record({
+  mail_hosts: IDL.Vec(IDL.Text),
+  app_origin: IDL.Text,
+  root_anchors: IDL.Vec(IDL.Text),
+  doh: DohSettings,
+  gateway_principals: IDL.Vec(IDL.Principal),
+  identity_number_start: IDL.Nat64,
+});
+export interface ConfigView {
+  mail_hosts: string[];
+  app_origin: string;
+  root_anchors: string[];
+  doh: DohSettings;
+  gateway_principals: Principal[];
+  identity_number_start: bigint;
+}
+
+/** An HTTP header as the IC HTTP gateway passes it. */
+export const HeaderField = IDL.Tuple(IDL.Text, IDL.Text);
+export type HeaderField = [string, string];
+
+/** The IC HTTP gateway request (HTTP Gateway Protocol), without streaming. */
+export const HttpRequest = IDL.Record({
+  method: IDL.Text,
+  url: IDL.Text,
+  headers: IDL.Vec(HeaderField),
+  body: IDL.Vec(IDL.Nat8),
+  certificate_version: IDL.Opt(IDL.Nat16),
+});
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers: HeaderField[];
+  body: Uint8Array;
+  certificate_version: [] | [number];
+}
+
+/** The IC HTTP gateway response; the optional `upgrade` and `streaming_strategy` fields are never set. */
+export const HttpResponse = IDL.Record({
+  status_code: IDL.Nat16,
+  headers: IDL.Vec(HeaderField),
+  body: IDL.Vec(IDL.Nat8),
+});
+export interface HttpResponse {
+  status_code: number;
+  headers: HeaderField[];
+  body: Uint8Array;
+}
