@@ -94,3 +94,93 @@ export interface HttpResponse {
   headers: HeaderField[];
   body: Uint8Array;
 }
+
+/** A refused request: a stable machine code (e.g. `NotAuthorized`) and a sentence for people. */
+export const ApiError = IDL.Record({ code: IDL.Text, message: IDL.Text });
+export interface ApiError {
+  code: string;
+  message: string;
+}
+
+export const AnchorResult = IDL.Variant({ Ok: IDL.Nat64, Err: ApiError });
+export type AnchorResult = { Ok: bigint } | { Err: ApiError };
+
+export const UnitResult = IDL.Variant({ Ok: IDL.Null, Err: ApiError });
+export type UnitResult = { Ok: null } | { Err: ApiError };
+
+export const AuditKind = IDL.Variant({
+  IdentityCreated: IDL.Null,
+  AuthenticatorAdded: IDL.Null,
+  AuthenticatorRemoved: IDL.Null,
+  RecoveryEmailAdded: IDL.Null,
+  RecoveryEmailRemoved: IDL.Null,
+  RecoveredByEmail: IDL.Null,
+});
+export type AuditKind =
+  | { IdentityCreated: null }
+  | { AuthenticatorAdded: null }
+  | { AuthenticatorRemoved: null }
+  | { RecoveryEmailAdded: null }
+  | { RecoveryEmailRemoved: null }
+  | { RecoveredByEmail: null };
+
+export const AuditEntry = IDL.Record({ at: IDL.Nat64, kind: AuditKind, caller: IDL.Principal });
+export interface AuditEntry {
+  at: bigint;
+  kind: AuditKind;
+  caller: Principal;
+}
+
+export const RecoveryAddress = IDL.Record({
+  address: IDL.Text,
+  created_at: IDL.Nat64,
+  last_used: IDL.Opt(IDL.Nat64),
+});
+export interface RecoveryAddress {
+  address: string;
+  created_at: bigint;
+  last_used: [] | [bigint];
+}
+
+export const IdentityInfo = IDL.Record({
+  authenticators: IDL.Vec(IDL.Principal),
+  recovery_address: IDL.Opt(RecoveryAddress),
+  log: IDL.Vec(AuditEntry),
+});
+export interface IdentityInfo {
+  authenticators: Principal[];
+  recovery_address: [] | [RecoveryAddress];
+  log: AuditEntry[];
+}
+
+export const IdentityInfoResult = IDL.Variant({ Ok: IdentityInfo, Err: ApiError });
+export type IdentityInfoResult = { Ok: IdentityInfo } | { Err: ApiError };
+
+export const PreparedDelegation = IDL.Record({ user_key: IDL.Vec(IDL.Nat8), expiration: IDL.Nat64 });
+export interface PreparedDelegation {
+  user_key: Uint8Array;
+  expiration: bigint;
+}
+
+export const PrepareDelegationResult = IDL.Variant({ Ok: PreparedDelegation, Err: ApiError });
+export type PrepareDelegationResult = { Ok: PreparedDelegation } | { Err: ApiError };
+
+export const Delegation = IDL.Record({
+  pubkey: IDL.Vec(IDL.Nat8),
+  expiration: IDL.Nat64,
+  targets: IDL.Opt(IDL.Vec(IDL.Principal)),
+});
+export interface Delegation {
+  pubkey: Uint8Array;
+  expiration: bigint;
+  targets: [] | [Principal[]];
+}
+
+export const SignedDelegation = IDL.Record({ delegation: Delegation, signature: IDL.Vec(IDL.Nat8) });
+export interface SignedDelegation {
+  delegation: Delegation;
+  signature: Uint8Array;
+}
+
+export const GetDelegationResult = IDL.Variant({ Ok: SignedDelegation, Err: ApiError });
+export type GetDelegationResult = { Ok: SignedDelegation } | { Err: ApiError };

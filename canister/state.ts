@@ -19,6 +19,14 @@ export const MEMORY = {
   secrets: 1,
   /** Monotonic counters: name → u64 big-endian (8 bytes). */
   counters: 2,
+  /** Identities: anchor (u64) → identity record (identities.ts). */
+  identities: 3,
+  /** Reverse index: SHA-256(lowercase address) → anchor (u64). */
+  addressIndex: 4,
+  /** Pending challenges: nonce → challenge record (challenges.ts). */
+  challenges: 5,
+  /** Challenge age index: created_at (u64) ‖ nonce → empty, oldest first, for eviction. */
+  challengeAge: 6,
 } as const;
 
 /** Stores a `Uint8Array` key or value as is. */

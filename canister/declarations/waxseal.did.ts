@@ -9,6 +9,33 @@ import type { Principal } from '@icp-sdk/core/principal';
 import { IDL } from '@icp-sdk/core/candid';
 
 /**
+ * An identity number, or why none was created.
+ */
+export type AnchorResult = { 'Ok' : bigint } |
+  { 'Err' : ApiError };
+/**
+ * A refused request: a stable machine code (`NotAuthorized`, `UnknownIdentity`, `AnonymousCaller`,
+ * `InvalidSessionKey`, `NoSuchDelegation`, …) and a sentence for people.
+ */
+export interface ApiError { 'code' : string, 'message' : string }
+/**
+ * One audit log entry: when (ns since the epoch), what, and which principal did it.
+ */
+export interface AuditEntry {
+  'at' : bigint,
+  'kind' : AuditKind,
+  'caller' : Principal,
+}
+/**
+ * What happened to an identity (protocol.md §2). The log never holds an email address.
+ */
+export type AuditKind = { 'IdentityCreated' : null } |
+  { 'AuthenticatorAdded' : null } |
+  { 'AuthenticatorRemoved' : null } |
+  { 'RecoveredByEmail' : null } |
+  { 'RecoveryEmailRemoved' : null } |
+  { 'RecoveryEmailAdded' : null };
+/**
  * The install and upgrade argument. Every field is optional: on install an omitted field takes its default,
  * on upgrade it keeps its stored value. An invalid value traps (an upgrade is then rolled back).
  */
@@ -72,6 +99,14 @@ export interface ConfigView {
   'mail_hosts' : Array<string>,
 }
 /**
+ * A delegation to a session key (IC interface spec "Authentication"); `targets` is never set.
+ */
+export interface Delegation {
+  'pubkey' : Uint8Array,
+  'targets' : [] | [Array<Principal>],
+  'expiration' : bigint,
+}
+/**
  * One DNS-over-HTTPS resolver: a display name and its RFC 8484 endpoint (an https:// URL).
  */
 export interface DohProvider { 'url' : string, 'name' : string }
@@ -87,6 +122,11 @@ export interface DohSettings {
   'providers' : Array<DohProvider>,
   'quorum' : number,
 }
+/**
+ * The signed delegation, or why it is not available (`NoSuchDelegation` after a minute or for other values).
+ */
+export type GetDelegationResult = { 'Ok' : SignedDelegation } |
+  { 'Err' : ApiError };
 /**
  * An HTTP header (name, value) as passed by the IC HTTP gateway.
  */
@@ -134,16 +174,96 @@ export interface HttpResponse {
    */
   'status_code' : number,
 }
+/**
+ * Everything an authorized caller may see about an identity; the log keeps the latest 64 entries.
+ */
+export interface IdentityInfo {
+  'authenticators' : Array<Principal>,
+  'log' : Array<AuditEntry>,
+  'recovery_address' : [] | [RecoveryAddress],
+}
+/**
+ * The identity's details, or why they are not shown.
+ */
+export type IdentityInfoResult = { 'Ok' : IdentityInfo } |
+  { 'Err' : ApiError };
+/**
+ * The prepared delegation, or why none was prepared.
+ */
+export type PrepareDelegationResult = { 'Ok' : PreparedDelegation } |
+  { 'Err' : ApiError };
+/**
+ * A prepared delegation: the canister-signature public key of the identity for the origin (DER), and the
+ * expiration (ns since the epoch) to pass to `get_delegation`.
+ */
+export interface PreparedDelegation {
+  'user_key' : Uint8Array,
+  'expiration' : bigint,
+}
+/**
+ * The identity's recovery address (lowercase), when it was verified and when it last signed someone in.
+ */
+export interface RecoveryAddress {
+  'created_at' : bigint,
+  'address' : string,
+  'last_used' : [] | [bigint],
+}
+/**
+ * A delegation and its canister signature (CBOR `{certificate, tree}`), ready for agent-js's DelegationChain.
+ */
+export interface SignedDelegation {
+  'signature' : Uint8Array,
+  'delegation' : Delegation,
+}
+/**
+ * Success without a value, or why the request was refused (nothing changed).
+ */
+export type UnitResult = { 'Ok' : null } |
+  { 'Err' : ApiError };
 export interface _SERVICE {
+  /**
+   * Adds a principal as an authenticator of the identity (authorized callers: its authenticators and its
+   * management principal). At most 16; adding one twice changes nothing.
+   */
+  'add_authenticator' : ActorMethod<[bigint, Principal], UnitResult>,
   /**
    * The configuration in effect.
    */
   'config' : ActorMethod<[], ConfigView>,
   /**
+   * Creates an identity whose first authenticator is the caller (anonymous callers are refused); returns
+   * its number, allocated sequentially from `identity_number_start`.
+   */
+  'create_identity' : ActorMethod<[], AnchorResult>,
+  /**
+   * The delegation prepared with the same values, signed by the canister (call as a query).
+   */
+  'get_delegation' : ActorMethod<
+    [bigint, string, Uint8Array, bigint],
+    GetDelegationResult
+  >,
+  /**
    * HTTP gateway entry point. GET /metrics returns Prometheus text (format 0.0.4): waxseal_identities,
    * waxseal_salt_ready, waxseal_cycle_balance, waxseal_canister_version. Other paths: 404.
    */
   'http_request' : ActorMethod<[HttpRequest], HttpResponse>,
+  /**
+   * Authenticators, recovery address and audit log of an identity (authorized callers only).
+   */
+  'identity_info' : ActorMethod<[bigint], IdentityInfoResult>,
+  /**
+   * Prepares a delegation from the identity's principal for `origin` to `session_key` (DER SPKI of an
+   * Ed25519, P-256 or secp256k1 key), valid for `max_ttl` ns (default 30 minutes, at most 30 days).
+   * Authorized callers only. Fetch it with `get_delegation` within a minute.
+   */
+  'prepare_delegation' : ActorMethod<
+    [bigint, string, Uint8Array, [] | [bigint]],
+    PrepareDelegationResult
+  >,
+  /**
+   * Removes an authenticator (authorized callers only); the last one cannot be removed.
+   */
+  'remove_authenticator' : ActorMethod<[bigint, Principal], UnitResult>,
   /**
    * The caller's principal, as the canister sees it (anonymous is "2vxsx-fae").
    */
@@ -165,6 +285,8 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL }) => {
     'app_origin' : IDL.Opt(IDL.Text),
     'mail_hosts' : IDL.Opt(IDL.Vec(IDL.Text)),
   });
+  const ApiError = IDL.Record({ 'code' : IDL.Text, 'message' : IDL.Text });
+  const UnitResult = IDL.Variant({ 'Ok' : IDL.Null, 'Err' : ApiError });
   const ConfigView = IDL.Record({
     'doh' : DohSettings,
     'identity_number_start' : IDL.Nat64,
@@ -172,6 +294,20 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL }) => {
     'gateway_principals' : IDL.Vec(IDL.Principal),
     'app_origin' : IDL.Text,
     'mail_hosts' : IDL.Vec(IDL.Text),
+  });
+  const AnchorResult = IDL.Variant({ 'Ok' : IDL.Nat64, 'Err' : ApiError });
+  const Delegation = IDL.Record({
+    'pubkey' : IDL.Vec(IDL.Nat8),
+    'targets' : IDL.Opt(IDL.Vec(IDL.Principal)),
+    'expiration' : IDL.Nat64,
+  });
+  const SignedDelegation = IDL.Record({
+    'signature' : IDL.Vec(IDL.Nat8),
+    'delegation' : Delegation,
+  });
+  const GetDelegationResult = IDL.Variant({
+    'Ok' : SignedDelegation,
+    'Err' : ApiError,
   });
   const HeaderField = IDL.Tuple(IDL.Text, IDL.Text);
   const HttpRequest = IDL.Record({
@@ -186,10 +322,67 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL }) => {
     'headers' : IDL.Vec(HeaderField),
     'status_code' : IDL.Nat16,
   });
+  const AuditKind = IDL.Variant({
+    'IdentityCreated' : IDL.Null,
+    'AuthenticatorAdded' : IDL.Null,
+    'AuthenticatorRemoved' : IDL.Null,
+    'RecoveredByEmail' : IDL.Null,
+    'RecoveryEmailRemoved' : IDL.Null,
+    'RecoveryEmailAdded' : IDL.Null,
+  });
+  const AuditEntry = IDL.Record({
+    'at' : IDL.Nat64,
+    'kind' : AuditKind,
+    'caller' : IDL.Principal,
+  });
+  const RecoveryAddress = IDL.Record({
+    'created_at' : IDL.Nat64,
+    'address' : IDL.Text,
+    'last_used' : IDL.Opt(IDL.Nat64),
+  });
+  const IdentityInfo = IDL.Record({
+    'authenticators' : IDL.Vec(IDL.Principal),
+    'log' : IDL.Vec(AuditEntry),
+    'recovery_address' : IDL.Opt(RecoveryAddress),
+  });
+  const IdentityInfoResult = IDL.Variant({
+    'Ok' : IdentityInfo,
+    'Err' : ApiError,
+  });
+  const PreparedDelegation = IDL.Record({
+    'user_key' : IDL.Vec(IDL.Nat8),
+    'expiration' : IDL.Nat64,
+  });
+  const PrepareDelegationResult = IDL.Variant({
+    'Ok' : PreparedDelegation,
+    'Err' : ApiError,
+  });
   
   return IDL.Service({
+    'add_authenticator' : IDL.Func(
+        [IDL.Nat64, IDL.Principal],
+        [UnitResult],
+        [],
+      ),
     'config' : IDL.Func([], [ConfigView], ['query']),
+    'create_identity' : IDL.Func([], [AnchorResult], []),
+    'get_delegation' : IDL.Func(
+        [IDL.Nat64, IDL.Text, IDL.Vec(IDL.Nat8), IDL.Nat64],
+        [GetDelegationResult],
+        ['query'],
+      ),
     'http_request' : IDL.Func([HttpRequest], [HttpResponse], ['query']),
+    'identity_info' : IDL.Func([IDL.Nat64], [IdentityInfoResult], ['query']),
+    'prepare_delegation' : IDL.Func(
+        [IDL.Nat64, IDL.Text, IDL.Vec(IDL.Nat8), IDL.Opt(IDL.Nat64)],
+        [PrepareDelegationResult],
+        [],
+      ),
+    'remove_authenticator' : IDL.Func(
+        [IDL.Nat64, IDL.Principal],
+        [UnitResult],
+        [],
+      ),
     'whoami' : IDL.Func([], [IDL.Principal], ['query']),
   });
 };

@@ -51,25 +51,21 @@ function candid_none<T>(): [] {
 function record_opt_to_undefined<T>(arg: T | null): T | undefined {
     return arg == null ? undefined : arg;
 }
-export interface DohSettings {
-    allowed_domains: Array<string>;
-    cache_seconds: number;
-    providers: Array<DohProvider>;
-    quorum: number;
+export type AnchorResult = {
+    __kind__: "Ok";
+    Ok: bigint;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+};
+export interface IdentityInfo {
+    authenticators: Array<Principal>;
+    log: Array<AuditEntry>;
+    recovery_address?: RecoveryAddress;
 }
-export interface HttpResponse {
-    /**
-     * Response body.
-     */
-    body: Uint8Array;
-    /**
-     * Response headers.
-     */
-    headers: Array<HeaderField>;
-    /**
-     * HTTP status code.
-     */
-    status_code: number;
+export interface SignedDelegation {
+    signature: Uint8Array;
+    delegation: Delegation;
 }
 export interface Config {
     /**
@@ -101,9 +97,10 @@ export interface Config {
      */
     mail_hosts?: Array<string>;
 }
-export interface DohProvider {
-    url: string;
-    name: string;
+export interface AuditEntry {
+    at: bigint;
+    kind: AuditKind;
+    caller: Principal;
 }
 export interface ConfigView {
     /**
@@ -131,6 +128,71 @@ export interface ConfigView {
      */
     mail_hosts: Array<string>;
 }
+export type GetDelegationResult = {
+    __kind__: "Ok";
+    Ok: SignedDelegation;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+};
+export interface DohSettings {
+    allowed_domains: Array<string>;
+    cache_seconds: number;
+    providers: Array<DohProvider>;
+    quorum: number;
+}
+export type IdentityInfoResult = {
+    __kind__: "Ok";
+    Ok: IdentityInfo;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+};
+export interface Delegation {
+    pubkey: Uint8Array;
+    targets?: Array<Principal>;
+    expiration: bigint;
+}
+export interface ApiError {
+    code: string;
+    message: string;
+}
+export interface HttpResponse {
+    /**
+     * Response body.
+     */
+    body: Uint8Array;
+    /**
+     * Response headers.
+     */
+    headers: Array<HeaderField>;
+    /**
+     * HTTP status code.
+     */
+    status_code: number;
+}
+export type UnitResult = {
+    __kind__: "Ok";
+    Ok: null;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+};
+export type PrepareDelegationResult = {
+    __kind__: "Ok";
+    Ok: PreparedDelegation;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+};
+export interface PreparedDelegation {
+    user_key: Uint8Array;
+    expiration: bigint;
+}
+export interface DohProvider {
+    url: string;
+    name: string;
+}
 /**
  * An HTTP header (name, value) as passed by the IC HTTP gateway.
  */
@@ -157,31 +219,304 @@ export interface HttpRequest {
      */
     certificate_version?: number;
 }
+export interface RecoveryAddress {
+    created_at: bigint;
+    address: string;
+    last_used?: bigint;
+}
+export enum AuditKind {
+    IdentityCreated = "IdentityCreated",
+    AuthenticatorAdded = "AuthenticatorAdded",
+    AuthenticatorRemoved = "AuthenticatorRemoved",
+    RecoveredByEmail = "RecoveredByEmail",
+    RecoveryEmailRemoved = "RecoveryEmailRemoved",
+    RecoveryEmailAdded = "RecoveryEmailAdded"
+}
 export interface waxsealInterface {
+    add_authenticator(arg0: bigint, arg1: Principal): Promise<UnitResult>;
     config(): Promise<ConfigView>;
+    create_identity(): Promise<AnchorResult>;
+    get_delegation(anchor: bigint, origin: string, session_key: Uint8Array, expiration: bigint): Promise<GetDelegationResult>;
     http_request(arg0: HttpRequest): Promise<HttpResponse>;
+    identity_info(arg0: bigint): Promise<IdentityInfoResult>;
+    prepare_delegation(anchor: bigint, origin: string, session_key: Uint8Array, max_ttl: bigint | null): Promise<PrepareDelegationResult>;
+    remove_authenticator(arg0: bigint, arg1: Principal): Promise<UnitResult>;
     whoami(): Promise<Principal>;
 }
-import type { HeaderField as _HeaderField, HttpRequest as _HttpRequest } from "./waxseal.did";
+import type { AnchorResult as _AnchorResult, ApiError as _ApiError, AuditEntry as _AuditEntry, AuditKind as _AuditKind, Delegation as _Delegation, GetDelegationResult as _GetDelegationResult, HeaderField as _HeaderField, HttpRequest as _HttpRequest, IdentityInfo as _IdentityInfo, IdentityInfoResult as _IdentityInfoResult, PrepareDelegationResult as _PrepareDelegationResult, PreparedDelegation as _PreparedDelegation, RecoveryAddress as _RecoveryAddress, SignedDelegation as _SignedDelegation, UnitResult as _UnitResult } from "./waxseal.did";
 export class Waxseal implements waxsealInterface {
     constructor(private actor: ActorSubclass<_SERVICE>){}
+    async add_authenticator(arg0: bigint, arg1: Principal): Promise<UnitResult> {
+        const result = await this.actor.add_authenticator(arg0, arg1);
+        return from_candid_UnitResult_n1(result);
+    }
     async config(): Promise<ConfigView> {
         const result = await this.actor.config();
         return result;
     }
+    async create_identity(): Promise<AnchorResult> {
+        const result = await this.actor.create_identity();
+        return from_candid_AnchorResult_n3(result);
+    }
+    async get_delegation(arg0: bigint, arg1: string, arg2: Uint8Array, arg3: bigint): Promise<GetDelegationResult> {
+        const result = await this.actor.get_delegation(arg0, arg1, arg2, arg3);
+        return from_candid_GetDelegationResult_n5(result);
+    }
     async http_request(arg0: HttpRequest): Promise<HttpResponse> {
-        const result = await this.actor.http_request(to_candid_HttpRequest_n1(arg0));
+        const result = await this.actor.http_request(to_candid_HttpRequest_n12(arg0));
         return result;
+    }
+    async identity_info(arg0: bigint): Promise<IdentityInfoResult> {
+        const result = await this.actor.identity_info(arg0);
+        return from_candid_IdentityInfoResult_n14(result);
+    }
+    async prepare_delegation(arg0: bigint, arg1: string, arg2: Uint8Array, arg3: bigint | null): Promise<PrepareDelegationResult> {
+        const result = await this.actor.prepare_delegation(arg0, arg1, arg2, to_candid_opt_n27(arg3));
+        return from_candid_PrepareDelegationResult_n28(result);
+    }
+    async remove_authenticator(arg0: bigint, arg1: Principal): Promise<UnitResult> {
+        const result = await this.actor.remove_authenticator(arg0, arg1);
+        return from_candid_UnitResult_n1(result);
     }
     async whoami(): Promise<Principal> {
         const result = await this.actor.whoami();
         return result;
     }
 }
-function to_candid_HttpRequest_n1(value: HttpRequest): _HttpRequest {
-    return to_candid_record_n2(value);
+function from_candid_AnchorResult_n3(value: _AnchorResult): AnchorResult {
+    return from_candid_variant_n4(value);
 }
-function to_candid_record_n2(value: {
+function from_candid_AuditEntry_n19(value: _AuditEntry): AuditEntry {
+    return from_candid_record_n20(value);
+}
+function from_candid_AuditKind_n21(value: _AuditKind): AuditKind {
+    return from_candid_variant_n22(value);
+}
+function from_candid_Delegation_n9(value: _Delegation): Delegation {
+    return from_candid_record_n10(value);
+}
+function from_candid_GetDelegationResult_n5(value: _GetDelegationResult): GetDelegationResult {
+    return from_candid_variant_n6(value);
+}
+function from_candid_IdentityInfoResult_n14(value: _IdentityInfoResult): IdentityInfoResult {
+    return from_candid_variant_n15(value);
+}
+function from_candid_IdentityInfo_n16(value: _IdentityInfo): IdentityInfo {
+    return from_candid_record_n17(value);
+}
+function from_candid_PrepareDelegationResult_n28(value: _PrepareDelegationResult): PrepareDelegationResult {
+    return from_candid_variant_n29(value);
+}
+function from_candid_RecoveryAddress_n24(value: _RecoveryAddress): RecoveryAddress {
+    return from_candid_record_n25(value);
+}
+function from_candid_SignedDelegation_n7(value: _SignedDelegation): SignedDelegation {
+    return from_candid_record_n8(value);
+}
+function from_candid_UnitResult_n1(value: _UnitResult): UnitResult {
+    return from_candid_variant_n2(value);
+}
+function from_candid_opt_n11(value: [] | [Array<Principal>]): Array<Principal> | null {
+    return value.length === 0 ? null : value[0];
+}
+function from_candid_opt_n23(value: [] | [_RecoveryAddress]): RecoveryAddress | null {
+    return value.length === 0 ? null : from_candid_RecoveryAddress_n24(value[0]);
+}
+function from_candid_opt_n26(value: [] | [bigint]): bigint | null {
+    return value.length === 0 ? null : value[0];
+}
+function from_candid_record_n10(value: {
+    pubkey: Uint8Array;
+    targets: [] | [Array<Principal>];
+    expiration: bigint;
+}): {
+    pubkey: Uint8Array;
+    targets?: Array<Principal>;
+    expiration: bigint;
+} {
+    return {
+        pubkey: value.pubkey,
+        targets: record_opt_to_undefined(from_candid_opt_n11(value.targets)),
+        expiration: value.expiration
+    };
+}
+function from_candid_record_n17(value: {
+    authenticators: Array<Principal>;
+    log: Array<_AuditEntry>;
+    recovery_address: [] | [_RecoveryAddress];
+}): {
+    authenticators: Array<Principal>;
+    log: Array<AuditEntry>;
+    recovery_address?: RecoveryAddress;
+} {
+    return {
+        authenticators: value.authenticators,
+        log: from_candid_vec_n18(value.log),
+        recovery_address: record_opt_to_undefined(from_candid_opt_n23(value.recovery_address))
+    };
+}
+function from_candid_record_n20(value: {
+    at: bigint;
+    kind: _AuditKind;
+    caller: Principal;
+}): {
+    at: bigint;
+    kind: AuditKind;
+    caller: Principal;
+} {
+    return {
+        at: value.at,
+        kind: from_candid_AuditKind_n21(value.kind),
+        caller: value.caller
+    };
+}
+function from_candid_record_n25(value: {
+    created_at: bigint;
+    address: string;
+    last_used: [] | [bigint];
+}): {
+    created_at: bigint;
+    address: string;
+    last_used?: bigint;
+} {
+    return {
+        created_at: value.created_at,
+        address: value.address,
+        last_used: record_opt_to_undefined(from_candid_opt_n26(value.last_used))
+    };
+}
+function from_candid_record_n8(value: {
+    signature: Uint8Array;
+    delegation: _Delegation;
+}): {
+    signature: Uint8Array;
+    delegation: Delegation;
+} {
+    return {
+        signature: value.signature,
+        delegation: from_candid_Delegation_n9(value.delegation)
+    };
+}
+function from_candid_variant_n15(value: {
+    Ok: _IdentityInfo;
+} | {
+    Err: _ApiError;
+}): {
+    __kind__: "Ok";
+    Ok: IdentityInfo;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+} {
+    return "Ok" in value ? {
+        __kind__: "Ok",
+        Ok: from_candid_IdentityInfo_n16(value.Ok)
+    } : "Err" in value ? {
+        __kind__: "Err",
+        Err: value.Err
+    } : value;
+}
+function from_candid_variant_n2(value: {
+    Ok: null;
+} | {
+    Err: _ApiError;
+}): {
+    __kind__: "Ok";
+    Ok: null;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+} {
+    return "Ok" in value ? {
+        __kind__: "Ok",
+        Ok: value.Ok
+    } : "Err" in value ? {
+        __kind__: "Err",
+        Err: value.Err
+    } : value;
+}
+function from_candid_variant_n22(value: {
+    IdentityCreated: null;
+} | {
+    AuthenticatorAdded: null;
+} | {
+    AuthenticatorRemoved: null;
+} | {
+    RecoveredByEmail: null;
+} | {
+    RecoveryEmailRemoved: null;
+} | {
+    RecoveryEmailAdded: null;
+}): AuditKind {
+    return "IdentityCreated" in value ? AuditKind.IdentityCreated : "AuthenticatorAdded" in value ? AuditKind.AuthenticatorAdded : "AuthenticatorRemoved" in value ? AuditKind.AuthenticatorRemoved : "RecoveredByEmail" in value ? AuditKind.RecoveredByEmail : "RecoveryEmailRemoved" in value ? AuditKind.RecoveryEmailRemoved : "RecoveryEmailAdded" in value ? AuditKind.RecoveryEmailAdded : value;
+}
+function from_candid_variant_n29(value: {
+    Ok: _PreparedDelegation;
+} | {
+    Err: _ApiError;
+}): {
+    __kind__: "Ok";
+    Ok: PreparedDelegation;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+} {
+    return "Ok" in value ? {
+        __kind__: "Ok",
+        Ok: value.Ok
+    } : "Err" in value ? {
+        __kind__: "Err",
+        Err: value.Err
+    } : value;
+}
+function from_candid_variant_n4(value: {
+    Ok: bigint;
+} | {
+    Err: _ApiError;
+}): {
+    __kind__: "Ok";
+    Ok: bigint;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+} {
+    return "Ok" in value ? {
+        __kind__: "Ok",
+        Ok: value.Ok
+    } : "Err" in value ? {
+        __kind__: "Err",
+        Err: value.Err
+    } : value;
+}
+function from_candid_variant_n6(value: {
+    Ok: _SignedDelegation;
+} | {
+    Err: _ApiError;
+}): {
+    __kind__: "Ok";
+    Ok: SignedDelegation;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+} {
+    return "Ok" in value ? {
+        __kind__: "Ok",
+        Ok: from_candid_SignedDelegation_n7(value.Ok)
+    } : "Err" in value ? {
+        __kind__: "Err",
+        Err: value.Err
+    } : value;
+}
+function from_candid_vec_n18(value: Array<_AuditEntry>): Array<AuditEntry> {
+    return value.map((x)=>from_candid_AuditEntry_n19(x));
+}
+function to_candid_HttpRequest_n12(value: HttpRequest): _HttpRequest {
+    return to_candid_record_n13(value);
+}
+function to_candid_opt_n27(value: bigint | null): [] | [bigint] {
+    return value === null ? candid_none() : candid_some(value);
+}
+function to_candid_record_n13(value: {
     url: string;
     method: string;
     body: Uint8Array;

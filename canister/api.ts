@@ -1,0 +1,31 @@
+/**
+ * Glue between Candid methods and the modules: the caller's context, and typed refusals. A module signals a
+ * refusal by throwing IdentityError; `result` turns it into `{ Err: { code, message } }` so the caller gets a
+ * typed answer and the update changes nothing it had not already committed (modules validate before writing).
+ * Any other exception is a bug and traps, which rolls the message back.
+ */
+import { canisterSelf, msgCaller, time } from 'azle';
+import type { ApiError } from './candid.ts';
+import { currentConfig } from './config.ts';
+import { type AuthContext, IdentityError } from './identities.ts';
+import { salt } from './salt.ts';
+
+export function result<T>(run: () => T): { Ok: T } | { Err: ApiError } {
+  try {
+    return { Ok: run() };
+  } catch (e) {
+    if (e instanceof IdentityError) return { Err: { code: e.code, message: e.message } };
+    throw e;
+  }
+}
+
+export function authContext(): AuthContext {
+  return { canisterId: canisterSelf().toUint8Array(), salt: salt(), appOrigin: currentConfig().app_origin };
+}
+
+export const caller = msgCaller;
+
+/** IC time in nanoseconds. */
+export function now(): bigint {
+  return time();
+}

@@ -1,0 +1,103 @@
+/**
+ * Canister-signed delegations (protocol.md §1, ic-notes.md §1.5–§1.6): `prepare_delegation` (update) adds the
+ * delegation's hash to the signature map and certifies its root; `get_delegation` (query) cuts the witness and
+ * wraps it with the data certificate. The map lives in heap, like Internet Identity's: entries expire after a
+ * minute, and after an upgrade the certified data is reset to the empty map's.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { certifiedDataSet, dataCertificate } from 'azle';
+import { delegationSignatureCbor } from '../src/identity/canister-sig.ts';
+import { canisterSigPublicKeyDer, delegationMessageHash, userSeed } from '../src/identity/delegation.ts';
+import { sessionKeyKind } from '../src/identity/session-key.ts';
+import { SignatureMap } from '../src/identity/signature-map.ts';
+import { IdentityError } from './identities.ts';
+
+const NS_PER_SECOND = 1_000_000_000n;
+/** How long a prepared signature stays retrievable (Internet Identity uses one minute). */
+const SIGNATURE_TTL_NS = 60n * NS_PER_SECOND;
+export const DEFAULT_DELEGATION_TTL_NS = 30n * 60n * NS_PER_SECOND;
+export const MAX_DELEGATION_TTL_NS = 30n * 24n * 3600n * NS_PER_SECOND;
+const MAX_ORIGIN_BYTES = 255;
+
+let signatures = new SignatureMap();
+
+/** Re-certifies an empty map (after install and upgrade the heap map is new). */
+export function resetSignatures(): void {
+  signatures = new SignatureMap();
+  certifiedDataSet(signatures.certifiedData());
+}
+
+export function liveSignatures(): number {
+  return signatures.size;
+}
+
+export function checkSessionKey(sessionKey: Uint8Array): void {
+  if (sessionKeyKind(sessionKey) === null) {
+    throw new IdentityError(
+      'InvalidSessionKey',
+      'the session key must be the DER SubjectPublicKeyInfo of an Ed25519, P-256 or secp256k1 key (≤ 1024 bytes)',
+    );
+  }
+}
+
+export function checkOrigin(origin: string): void {
+  if (origin.length === 0 || new TextEncoder().encode(origin).length > MAX_ORIGIN_BYTES) {
+    throw new IdentityError('InvalidOrigin', `the origin must be 1–${MAX_ORIGIN_BYTES} bytes`);
+  }
+}
+
+export interface DelegationSeed {
+  canisterId: Uint8Array;
+  salt: Uint8Array;
+  anchor: bigint;
+  origin: string;
+}
+
+function seedOf(s: DelegationSeed): Uint8Array {
+  return userSeed(s.salt, s.anchor, s.origin);
+}
+
+export function userKey(s: DelegationSeed): Uint8Array {
+  return canisterSigPublicKeyDer(s.canisterId, seedOf(s));
+}
+
+/** Adds the delegation to the map and certifies it; returns the user key and the expiration. */
+export function prepareDelegation(
+  s: DelegationSeed,
+  sessionKey: Uint8Array,
+  maxTtlNs: bigint | undefined,
+  now: bigint,
+): { userKey: Uint8Array; expiration: bigint } {
+  checkOrigin(s.origin);
+  checkSessionKey(sessionKey);
+  const ttl = maxTtlNs === undefined ? DEFAULT_DELEGATION_TTL_NS : maxTtlNs;
+  const expiration = now + (ttl < MAX_DELEGATION_TTL_NS ? ttl : MAX_DELEGATION_TTL_NS);
+  const seed = seedOf(s);
+  signatures.prune(now);
+  signatures.add(
+    sha256(seed),
+    delegationMessageHash({ pubkey: sessionKey, expiration }),
+    now + SIGNATURE_TTL_NS,
+  );
+  certifiedDataSet(signatures.certifiedData());
+  return { userKey: canisterSigPublicKeyDer(s.canisterId, seed), expiration };
+}
+
+/** The signed delegation, from a non-replicated query that has a data certificate. */
+export function getDelegation(s: DelegationSeed, sessionKey: Uint8Array, expiration: bigint): Uint8Array {
+  const certificate = dataCertificate();
+  if (certificate === undefined) {
+    throw new IdentityError('NoCertificate', 'get_delegation must be called as a query');
+  }
+  const signature = delegationSignatureCbor(signatures, certificate, seedOf(s), {
+    pubkey: sessionKey,
+    expiration,
+  });
+  if (!signature) {
+    throw new IdentityError(
+      'NoSuchDelegation',
+      'no prepared delegation for this key and expiration (or it expired)',
+    );
+  }
+  return signature;
+}
