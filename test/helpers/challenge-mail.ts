@@ -1,0 +1,129 @@
+/**
+ * Real signed mail for the challenge suites: messages signed by dkimpy (Debian python3-dkim, an independent DKIM
+ * implementation) with the DKIM keys whose public halves are published in the BIND-signed test zones
+ * (test-vectors/dnssec/generated/keys/dkim/: `sel._domainkey.<zone>` Ed25519 in every zone, `rsa._domainkey.<zone>`
+ * RSA-2048 in the rsa* zones), and DNSSEC proofs for them built by src/proof/build.ts over the zone files.
+ */
+import { execFileSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { webCrypto } from '../../src/crypto/webcrypto.ts';
+import { nameFromText } from '../../src/dns/name.ts';
+import { binaryToBytes } from '../../src/encoding/bytes.ts';
+import { buildEmailProof, type EmailProof } from '../../src/proof/build.ts';
+import type { Resolver } from '../../src/proof/resolver.ts';
+import { zoneResolver } from '../../src/proof/zone-resolver.ts';
+import { DEBIAN_PYTHON } from './dkimpy.ts';
+import { GENERATED_DIR } from './dns-servers.ts';
+import { allRecords, anchorsFor, matrix } from './dnssec-generated.ts';
+
+const KEY_DIR = join(GENERATED_DIR, 'keys', 'dkim');
+
+function pem(file: string) {
+  return createPrivateKey(readFileSync(join(KEY_DIR, file), 'utf8'));
+}
+
+/** What dkimpy takes: the base64 Ed25519 seed, or an RFC 8017 RSAPrivateKey in PEM (it does not read PKCS#8). */
+const KEYS = {
+  ed25519: {
+    algorithm: 'ed25519-sha256',
+    key: Buffer.from(pem('ed25519.pem').export({ format: 'der', type: 'pkcs8' }).subarray(16)).toString(
+      'base64',
+    ),
+  },
+  rsa2048: {
+    algorithm: 'rsa-sha256',
+    key: pem('rsa2048.pem').export({ format: 'pem', type: 'pkcs1' }).toString(),
+  },
+} as const;
+
+export type DkimKeyName = keyof typeof KEYS;
+
+export interface MailJob {
+  /** The message to sign, CRLF line endings. */
+  message: string;
+  domain: string;
+  selector: string;
+  key: DkimKeyName;
+  headers: string[];
+  timestamp: number;
+}
+
+const SIGNER = `
+import json, sys, time
+import dkim
+req = json.load(sys.stdin)
+out = []
+real_time = time.time
+for job in req["jobs"]:
+    time.time = lambda: job["timestamp"]
+    try:
+        sig = dkim.sign(job["message"].encode("latin-1"), job["selector"].encode(), job["domain"].encode(),
+                        job["key"].encode(), signature_algorithm=job["algorithm"].encode(),
+                        canonicalize=(b"relaxed", b"relaxed"),
+                        include_headers=[h.encode() for h in job["headers"]])
+    finally:
+        time.time = real_time
+    out.append((sig + job["message"].encode("latin-1")).decode("latin-1"))
+json.dump({"signed": out}, sys.stdout)
+`;
+
+/** Signs every job in one python process; returns the signed messages as binary strings (CRLF). */
+export function signMail(jobs: MailJob[]): string[] {
+  const input = JSON.stringify({
+    jobs: jobs.map((j) => ({ ...j, key: KEYS[j.key].key, algorithm: KEYS[j.key].algorithm })),
+  });
+  const out = execFileSync(DEBIAN_PYTHON, ['-c', SIGNER], { input, encoding: 'latin1' });
+  return JSON.parse(out).signed;
+}
+
+export interface Compose {
+  from: string;
+  subject?: string | null;
+  to?: string;
+  body?: string;
+  extraHeaders?: string[];
+}
+
+/** An RFC 5322 message with From, To, Subject, Date, Message-ID (CRLF). */
+export function compose(m: Compose): string {
+  const lines = [
+    `From: Test User <${m.from}>`,
+    `To: ${m.to ?? 'recover@mail.waxseal.test'}`,
+    ...(m.subject === null ? [] : [`Subject: ${m.subject ?? 'hello'}`]),
+    'Date: Wed, 31 Dec 2025 23:59:00 +0000',
+    `Message-ID: <${Math.random().toString(36).slice(2)}@test>`,
+    ...(m.extraHeaders ?? []),
+  ];
+  return `${lines.join('\r\n')}\r\n\r\n${m.body ?? 'Please recover my identity.\r\n'}`;
+}
+
+export const bytes = (binary: string) => binaryToBytes(binary);
+
+export const VERIFY_TIME = matrix.verify_time;
+export const ANCHORS = anchorsFor(matrix.cases[0]!);
+export const ZONE: Resolver = zoneResolver(allRecords);
+
+/** The zone resolver with `_dmarc.*` answered NXDOMAIN, so proofs carry no DMARC record. */
+export const ZONE_WITHOUT_DMARC: Resolver = {
+  query: (name, type) =>
+    new TextDecoder().decode(name[0]) === '_dmarc'
+      ? Promise.resolve({ kind: 'answer', rcode: 3, records: [] })
+      : ZONE.query(name, type),
+};
+
+/** buildEmailProof over the generated zones at the matrix time; throws when no chain could be built. */
+export async function emailProof(
+  domain: string,
+  selectors: string[],
+  resolver: Resolver = ZONE,
+): Promise<EmailProof> {
+  const p = await buildEmailProof(resolver, nameFromText(`${domain}.`), selectors, {
+    anchors: ANCHORS,
+    now: VERIFY_TIME,
+    crypto: webCrypto,
+  });
+  if (p.kind !== 'proof') throw new Error(`no proof for ${domain}: ${p.detail}`);
+  return p;
+}
