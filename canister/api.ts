@@ -19,6 +19,15 @@ export function result<T>(run: () => T): { Ok: T } | { Err: ApiError } {
   }
 }
 
+export async function asyncResult<T>(run: () => Promise<T>): Promise<{ Ok: T } | { Err: ApiError }> {
+  try {
+    return { Ok: await run() };
+  } catch (e) {
+    if (e instanceof IdentityError) return { Err: { code: e.code, message: e.message } };
+    throw e;
+  }
+}
+
 export function authContext(): AuthContext {
   return { canisterId: canisterSelf().toUint8Array(), salt: salt(), appOrigin: currentConfig().app_origin };
 }

@@ -184,3 +184,67 @@ export interface SignedDelegation {
 
 export const GetDelegationResult = IDL.Variant({ Ok: SignedDelegation, Err: ApiError });
 export type GetDelegationResult = { Ok: SignedDelegation } | { Err: ApiError };
+
+export const CheckStatus = IDL.Variant({ Pass: IDL.Null, Fail: IDL.Null, Skipped: IDL.Null });
+export type CheckStatus = { Pass: null } | { Fail: null } | { Skipped: null };
+
+export const Check = IDL.Record({ name: IDL.Text, status: CheckStatus, detail: IDL.Text });
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+export const ChallengeStatus = IDL.Variant({
+  Pending: IDL.Null,
+  NeedProof: IDL.Record({ domain: IDL.Text, selectors: IDL.Vec(IDL.Text), key_names: IDL.Vec(IDL.Text) }),
+  Resolving: IDL.Null,
+  SetupComplete: IDL.Record({ address: IDL.Text }),
+  RecoveryReady: IDL.Record({ anchor: IDL.Nat64, user_key: IDL.Vec(IDL.Nat8), expiration: IDL.Nat64 }),
+  Failed: IDL.Record({ code: IDL.Text, message: IDL.Text, checks: IDL.Vec(Check) }),
+  Expired: IDL.Null,
+});
+export type ChallengeStatus =
+  | { Pending: null }
+  | { NeedProof: { domain: string; selectors: string[]; key_names: string[] } }
+  | { Resolving: null }
+  | { SetupComplete: { address: string } }
+  | { RecoveryReady: { anchor: bigint; user_key: Uint8Array; expiration: bigint } }
+  | { Failed: { code: string; message: string; checks: Check[] } }
+  | { Expired: null };
+
+export const PreparedChallenge = IDL.Record({ nonce: IDL.Text, expires_at: IDL.Nat64, mailbox: IDL.Text });
+export interface PreparedChallenge {
+  nonce: string;
+  expires_at: bigint;
+  mailbox: string;
+}
+
+export const PrepareChallengeResult = IDL.Variant({ Ok: PreparedChallenge, Err: ApiError });
+export type PrepareChallengeResult = { Ok: PreparedChallenge } | { Err: ApiError };
+
+export const SubmitProofResult = IDL.Variant({ Ok: ChallengeStatus, Err: ApiError });
+export type SubmitProofResult = { Ok: ChallengeStatus } | { Err: ApiError };
+
+export const SmtpEnvelope = IDL.Record({ mail_from: IDL.Text, rcpt_to: IDL.Vec(IDL.Text) });
+export interface SmtpEnvelope {
+  mail_from: string;
+  rcpt_to: string[];
+}
+
+export const SmtpRequest = IDL.Record({
+  envelope: SmtpEnvelope,
+  message: IDL.Vec(IDL.Nat8),
+  dns_proof: IDL.Opt(IDL.Vec(IDL.Nat8)),
+});
+export interface SmtpRequest {
+  envelope: SmtpEnvelope;
+  message: Uint8Array;
+  dns_proof: [] | [Uint8Array];
+}
+
+export const SmtpResponse = IDL.Variant({
+  Ok: IDL.Null,
+  Err: IDL.Record({ code: IDL.Nat16, message: IDL.Text }),
+});
+export type SmtpResponse = { Ok: null } | { Err: { code: number; message: string } };

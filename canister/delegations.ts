@@ -67,6 +67,7 @@ export function prepareDelegation(
   sessionKey: Uint8Array,
   maxTtlNs: bigint | undefined,
   now: bigint,
+  signatureTtlNs: bigint = SIGNATURE_TTL_NS,
 ): { userKey: Uint8Array; expiration: bigint } {
   checkOrigin(s.origin);
   checkSessionKey(sessionKey);

@@ -7,10 +7,11 @@
  * Class fields would be heap state, cleared on upgrade; there are none: all state is in stable maps.
  */
 import { canisterSelf, IDL, init, msgCaller, Principal, postUpgrade, query, update } from 'azle';
-import { authContext, now, result } from './api.ts';
+import { asyncResult, authContext, now, result } from './api.ts';
 import {
   AnchorResult,
   type AuditEntry,
+  ChallengeStatus,
   Config,
   ConfigView,
   GetDelegationResult,
@@ -18,21 +19,37 @@ import {
   HttpResponse,
   type IdentityInfo,
   IdentityInfoResult,
+  PrepareChallengeResult,
   PrepareDelegationResult,
+  SmtpEnvelope,
+  SmtpRequest,
+  SmtpResponse,
+  SubmitProofResult,
   UnitResult,
 } from './candid.ts';
 import { currentConfig, installConfig, upgradeConfig } from './config.ts';
 import { getDelegation, prepareDelegation, resetSignatures } from './delegations.ts';
+import {
+  challengeStatus,
+  prepareRecovery,
+  prepareSetup,
+  receiveSmtp,
+  recoveryChallenge,
+  submitChallengeProof,
+  validateSmtpEnvelope,
+} from './email.ts';
 import { handleHttpRequest } from './http.ts';
 import {
   addAuthenticator,
   authorize,
   createIdentity,
   type Identity,
+  removeAddress,
   removeAuthenticator,
 } from './identities.ts';
-import { armSaltTimer, requireSalt } from './salt.ts';
+import { armSaltTimer, requireSalt, salt } from './salt.ts';
 import { counterValue, incrementCounter } from './state.ts';
+import { statusView } from './status.ts';
 
 export default class {
   /** Install: the argument's fields override the defaults (config.ts `defaultConfig`). */
@@ -129,6 +146,82 @@ export default class {
     });
   }
 
+  /** Starts adding `address` as the identity's recovery address; the email must reach `mailbox` in time. */
+  @update([IDL.Nat64, IDL.Text], PrepareChallengeResult)
+  async email_setup_prepare(anchor: bigint, address: string): Promise<PrepareChallengeResult> {
+    return asyncResult(async () => {
+      authorize(anchor, msgCaller(), authContext());
+      const p = await prepareSetup(anchor, address, now);
+      return { nonce: p.nonce, expires_at: p.expiresAt, mailbox: p.mailbox };
+    });
+  }
+
+  /** Starts a recovery for `address` and a new session key; anonymous callers welcome. */
+  @update([IDL.Text, IDL.Vec(IDL.Nat8)], PrepareChallengeResult)
+  async email_recovery_prepare(address: string, sessionKey: Uint8Array): Promise<PrepareChallengeResult> {
+    return asyncResult(async () => {
+      const p = await prepareRecovery(address, sessionKey, now);
+      return { nonce: p.nonce, expires_at: p.expiresAt, mailbox: p.mailbox };
+    });
+  }
+
+  @query([IDL.Text], ChallengeStatus)
+  email_challenge_status(nonce: string): ChallengeStatus {
+    return statusView(challengeStatus(nonce, now()));
+  }
+
+  @update([IDL.Text, IDL.Vec(IDL.Nat8)], SubmitProofResult)
+  async email_challenge_submit_proof(nonce: string, proof: Uint8Array): Promise<SubmitProofResult> {
+    return asyncResult(async () => statusView(await submitChallengeProof(nonce, proof, now(), completion())));
+  }
+
+  @query([IDL.Text, IDL.Vec(IDL.Nat8), IDL.Nat64], GetDelegationResult)
+  email_recovery_get_delegation(
+    nonce: string,
+    sessionKey: Uint8Array,
+    expiration: bigint,
+  ): GetDelegationResult {
+    return result(() => {
+      const { anchor } = recoveryChallenge(nonce, sessionKey, expiration, now());
+      const seed = {
+        canisterId: canisterSelf().toUint8Array(),
+        salt: requireSalt(),
+        anchor,
+        origin: currentConfig().app_origin,
+      };
+      const signature = getDelegation(seed, sessionKey, expiration);
+      return { delegation: { pubkey: sessionKey, expiration, targets: [] }, signature };
+    });
+  }
+
+  @update([IDL.Nat64], UnitResult)
+  email_credential_remove(anchor: bigint): UnitResult {
+    return result(() => {
+      removeAddress(anchor, authorize(anchor, msgCaller(), authContext()), msgCaller(), now());
+      return null;
+    });
+  }
+
+  @query([SmtpEnvelope], SmtpResponse)
+  smtp_request_validate(envelope: SmtpEnvelope): SmtpResponse {
+    const refused = validateSmtpEnvelope(envelope);
+    return refused ? { Err: refused } : { Ok: null };
+  }
+
+  @update([SmtpRequest], SmtpResponse)
+  async smtp_request(request: SmtpRequest): Promise<SmtpResponse> {
+    const gateways = currentConfig().gateway_principals;
+    if (gateways.length > 0 && !gateways.some((g) => g.compareTo(msgCaller()) === 'eq')) {
+      return { Err: { code: 554, message: 'this canister accepts mail only from its configured gateways' } };
+    }
+    const refused = await receiveSmtp(
+      { envelope: request.envelope, message: request.message, dns_proof: request.dns_proof[0] ?? null },
+      now(),
+      completion(),
+    );
+    return refused ? { Err: refused } : { Ok: null };
+  }
+
   @query([HttpRequest], HttpResponse)
   http_request(request: HttpRequest): HttpResponse {
     return handleHttpRequest(request);
@@ -150,4 +243,8 @@ function infoView(identity: Identity): IdentityInfo {
       }),
     ),
   };
+}
+
+function completion() {
+  return { canisterId: canisterSelf().toUint8Array(), salt: salt(), caller: msgCaller() };
 }

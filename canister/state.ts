@@ -25,8 +25,10 @@ export const MEMORY = {
   addressIndex: 4,
   /** Pending challenges: nonce → challenge record (challenges.ts). */
   challenges: 5,
-  /** Challenge age index: created_at (u64) ‖ nonce → empty, oldest first, for eviction. */
+  /** Challenge age index: created_at ‖ sequence (u64 each) → nonce, oldest first, for eviction. */
   challengeAge: 6,
+  /** Messages kept while a challenge waits for DNS (NeedProof / Resolving): nonce → raw message. */
+  challengeMessages: 7,
 } as const;
 
 /** Stores a `Uint8Array` key or value as is. */
@@ -79,4 +81,20 @@ export function incrementCounter(name: CounterName, by = 1n): bigint {
   const next = counterValue(name) + by;
   countersMap.insert(name, next);
   return next;
+}
+
+/** An Azle StableBTreeMap of bytes as the store's OrderedKv (src/challenge/kv.ts). */
+export function stableKv(memoryId: number) {
+  const map = new StableBTreeMap<Uint8Array, Uint8Array>(memoryId, bytesSerializer, bytesSerializer);
+  return {
+    get: (key: Uint8Array) => map.get(key),
+    set: (key: Uint8Array, value: Uint8Array) => {
+      map.insert(key, value);
+    },
+    delete: (key: Uint8Array) => {
+      map.remove(key);
+    },
+    size: () => Number(map.len()),
+    range: (start: number, limit: number) => map.items(start, limit) as [Uint8Array, Uint8Array][],
+  };
 }

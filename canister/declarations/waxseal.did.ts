@@ -36,6 +36,71 @@ export type AuditKind = { 'IdentityCreated' : null } |
   { 'RecoveryEmailRemoved' : null } |
   { 'RecoveryEmailAdded' : null };
 /**
+ * Where a challenge stands (protocol.md §3). An unknown nonce reads as `Expired`.
+ */
+export type ChallengeStatus = {
+    /**
+     * Terminal failure with a stable code (`AddressMismatch`, `SubjectNotSigned`, `DmarcNotAligned`, …) and
+     * the per-step checks.
+     */
+    'Failed' : { 'code' : string, 'message' : string, 'checks' : Array<Check> }
+  } |
+  {
+    /**
+     * The address is now the identity's recovery address.
+     */
+    'SetupComplete' : { 'address' : string }
+  } |
+  {
+    /**
+     * The email arrived and passed every check possible without the key: submit a DNSSEC proof (RFC 9102 chain)
+     * for each `<selector>._domainkey.<domain>` (`key_names` lists them exactly) and `_dmarc.<domain>` if published.
+     */
+    'NeedProof' : {
+      'domain' : string,
+      'selectors' : Array<string>,
+      'key_names' : Array<string>,
+    }
+  } |
+  {
+    /**
+     * Recovery verified: fetch the delegation with `email_recovery_get_delegation`.
+     */
+    'RecoveryReady' : {
+      'user_key' : Uint8Array,
+      'anchor' : bigint,
+      'expiration' : bigint,
+    }
+  } |
+  {
+    /**
+     * The canister is fetching DNS answers over DoH.
+     */
+    'Resolving' : null
+  } |
+  {
+    /**
+     * Terminal: the challenge timed out (or never existed).
+     */
+    'Expired' : null
+  } |
+  {
+    /**
+     * Waiting for the email.
+     */
+    'Pending' : null
+  };
+/**
+ * One verification step as the web app shows it (protocol.md §5 steps, plus the flow's own checks).
+ */
+export interface Check {
+  'status' : { 'Skipped' : null } |
+    { 'Fail' : null } |
+    { 'Pass' : null },
+  'name' : string,
+  'detail' : string,
+}
+/**
  * The install and upgrade argument. Every field is optional: on install an omitted field takes its default,
  * on upgrade it keeps its stored value. An invalid value traps (an upgrade is then rolled back).
  */
@@ -188,10 +253,23 @@ export interface IdentityInfo {
 export type IdentityInfoResult = { 'Ok' : IdentityInfo } |
   { 'Err' : ApiError };
 /**
+ * The new challenge, or why none was made (`InvalidAddress`, `InvalidSessionKey`, `NotAuthorized`, …).
+ */
+export type PrepareChallengeResult = { 'Ok' : PreparedChallenge } |
+  { 'Err' : ApiError };
+/**
  * The prepared delegation, or why none was prepared.
  */
 export type PrepareDelegationResult = { 'Ok' : PreparedDelegation } |
   { 'Err' : ApiError };
+/**
+ * A new challenge: put `nonce` in the Subject of an email to `mailbox` before `expires_at` (ns since the epoch).
+ */
+export interface PreparedChallenge {
+  'mailbox' : string,
+  'nonce' : string,
+  'expires_at' : bigint,
+}
 /**
  * A prepared delegation: the canister-signature public key of the identity for the origin (DER), and the
  * expiration (ns since the epoch) to pass to `get_delegation`.
@@ -216,6 +294,33 @@ export interface SignedDelegation {
   'delegation' : Delegation,
 }
 /**
+ * The SMTP envelope as the gateway received it.
+ */
+export interface SmtpEnvelope {
+  'mail_from' : string,
+  'rcpt_to' : Array<string>,
+}
+/**
+ * One received email: the raw RFC 5322 message (CRLF, as received) and, optionally, an RFC 9102 chain
+ * proving its DKIM key (and `_dmarc` record).
+ */
+export interface SmtpRequest {
+  'envelope' : SmtpEnvelope,
+  'dns_proof' : [] | [Uint8Array],
+  'message' : Uint8Array,
+}
+/**
+ * `Ok` (250) or an SMTP error: 550 foreign recipient, 551 not exactly one recipient, 552 message or proof too
+ * large, 554 too many header fields, a header line too long, or a caller that is not a configured gateway.
+ */
+export type SmtpResponse = { 'Ok' : null } |
+  { 'Err' : { 'code' : number, 'message' : string } };
+/**
+ * The challenge's status after the proof, or why the proof changed nothing (`NotAwaitingProof`, `ProofInvalid`).
+ */
+export type SubmitProofResult = { 'Ok' : ChallengeStatus } |
+  { 'Err' : ApiError };
+/**
  * Success without a value, or why the request was refused (nothing changed).
  */
 export type UnitResult = { 'Ok' : null } |
@@ -235,6 +340,42 @@ export interface _SERVICE {
    * its number, allocated sequentially from `identity_number_start`.
    */
   'create_identity' : ActorMethod<[], AnchorResult>,
+  /**
+   * Where the challenge stands.
+   */
+  'email_challenge_status' : ActorMethod<[string], ChallengeStatus>,
+  /**
+   * Submits the DNSSEC proof a `NeedProof` challenge waits for (anyone holding the nonce; ≤ 32 KiB).
+   */
+  'email_challenge_submit_proof' : ActorMethod<
+    [string, Uint8Array],
+    SubmitProofResult
+  >,
+  /**
+   * Removes the identity's recovery address (authorized callers only).
+   */
+  'email_credential_remove' : ActorMethod<[bigint], UnitResult>,
+  /**
+   * The recovery delegation of a `RecoveryReady` challenge, for the session key given at prepare time and the
+   * expiration from the status (call as a query).
+   */
+  'email_recovery_get_delegation' : ActorMethod<
+    [string, Uint8Array, bigint],
+    GetDelegationResult
+  >,
+  /**
+   * Starts a recovery: anyone may call it, with a fresh session key (DER SPKI). The answer is the same whether
+   * or not the address is registered; an unknown address simply never completes.
+   */
+  'email_recovery_prepare' : ActorMethod<
+    [string, Uint8Array],
+    PrepareChallengeResult
+  >,
+  /**
+   * Starts verifying `address` as the identity's recovery address (authorized callers only). The outcome shows
+   * in `email_challenge_status`; an address bound to another identity ends as `AddressAlreadyRegistered`.
+   */
+  'email_setup_prepare' : ActorMethod<[bigint, string], PrepareChallengeResult>,
   /**
    * The delegation prepared with the same values, signed by the canister (call as a query).
    */
@@ -264,6 +405,16 @@ export interface _SERVICE {
    * Removes an authenticator (authorized callers only); the last one cannot be removed.
    */
   'remove_authenticator' : ActorMethod<[bigint, Principal], UnitResult>,
+  /**
+   * Delivers one email. Envelope and size rules as `smtp_request_validate` plus protocol.md §9 bounds; every
+   * verification outcome, an unknown nonce included, is `Ok` and is stored on the challenge.
+   */
+  'smtp_request' : ActorMethod<[SmtpRequest], SmtpResponse>,
+  /**
+   * Checks an SMTP envelope at RCPT time: `Ok` for exactly one recipient `register@h` or `recover@h` of a
+   * configured mail host.
+   */
+  'smtp_request_validate' : ActorMethod<[SmtpEnvelope], SmtpResponse>,
   /**
    * The caller's principal, as the canister sees it (anonymous is "2vxsx-fae").
    */
@@ -296,6 +447,40 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL }) => {
     'mail_hosts' : IDL.Vec(IDL.Text),
   });
   const AnchorResult = IDL.Variant({ 'Ok' : IDL.Nat64, 'Err' : ApiError });
+  const Check = IDL.Record({
+    'status' : IDL.Variant({
+      'Skipped' : IDL.Null,
+      'Fail' : IDL.Null,
+      'Pass' : IDL.Null,
+    }),
+    'name' : IDL.Text,
+    'detail' : IDL.Text,
+  });
+  const ChallengeStatus = IDL.Variant({
+    'Failed' : IDL.Record({
+      'code' : IDL.Text,
+      'message' : IDL.Text,
+      'checks' : IDL.Vec(Check),
+    }),
+    'SetupComplete' : IDL.Record({ 'address' : IDL.Text }),
+    'NeedProof' : IDL.Record({
+      'domain' : IDL.Text,
+      'selectors' : IDL.Vec(IDL.Text),
+      'key_names' : IDL.Vec(IDL.Text),
+    }),
+    'RecoveryReady' : IDL.Record({
+      'user_key' : IDL.Vec(IDL.Nat8),
+      'anchor' : IDL.Nat64,
+      'expiration' : IDL.Nat64,
+    }),
+    'Resolving' : IDL.Null,
+    'Expired' : IDL.Null,
+    'Pending' : IDL.Null,
+  });
+  const SubmitProofResult = IDL.Variant({
+    'Ok' : ChallengeStatus,
+    'Err' : ApiError,
+  });
   const Delegation = IDL.Record({
     'pubkey' : IDL.Vec(IDL.Nat8),
     'targets' : IDL.Opt(IDL.Vec(IDL.Principal)),
@@ -307,6 +492,15 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL }) => {
   });
   const GetDelegationResult = IDL.Variant({
     'Ok' : SignedDelegation,
+    'Err' : ApiError,
+  });
+  const PreparedChallenge = IDL.Record({
+    'mailbox' : IDL.Text,
+    'nonce' : IDL.Text,
+    'expires_at' : IDL.Nat64,
+  });
+  const PrepareChallengeResult = IDL.Variant({
+    'Ok' : PreparedChallenge,
     'Err' : ApiError,
   });
   const HeaderField = IDL.Tuple(IDL.Text, IDL.Text);
@@ -357,6 +551,19 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL }) => {
     'Ok' : PreparedDelegation,
     'Err' : ApiError,
   });
+  const SmtpEnvelope = IDL.Record({
+    'mail_from' : IDL.Text,
+    'rcpt_to' : IDL.Vec(IDL.Text),
+  });
+  const SmtpRequest = IDL.Record({
+    'envelope' : SmtpEnvelope,
+    'dns_proof' : IDL.Opt(IDL.Vec(IDL.Nat8)),
+    'message' : IDL.Vec(IDL.Nat8),
+  });
+  const SmtpResponse = IDL.Variant({
+    'Ok' : IDL.Null,
+    'Err' : IDL.Record({ 'code' : IDL.Nat16, 'message' : IDL.Text }),
+  });
   
   return IDL.Service({
     'add_authenticator' : IDL.Func(
@@ -366,6 +573,32 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL }) => {
       ),
     'config' : IDL.Func([], [ConfigView], ['query']),
     'create_identity' : IDL.Func([], [AnchorResult], []),
+    'email_challenge_status' : IDL.Func(
+        [IDL.Text],
+        [ChallengeStatus],
+        ['query'],
+      ),
+    'email_challenge_submit_proof' : IDL.Func(
+        [IDL.Text, IDL.Vec(IDL.Nat8)],
+        [SubmitProofResult],
+        [],
+      ),
+    'email_credential_remove' : IDL.Func([IDL.Nat64], [UnitResult], []),
+    'email_recovery_get_delegation' : IDL.Func(
+        [IDL.Text, IDL.Vec(IDL.Nat8), IDL.Nat64],
+        [GetDelegationResult],
+        ['query'],
+      ),
+    'email_recovery_prepare' : IDL.Func(
+        [IDL.Text, IDL.Vec(IDL.Nat8)],
+        [PrepareChallengeResult],
+        [],
+      ),
+    'email_setup_prepare' : IDL.Func(
+        [IDL.Nat64, IDL.Text],
+        [PrepareChallengeResult],
+        [],
+      ),
     'get_delegation' : IDL.Func(
         [IDL.Nat64, IDL.Text, IDL.Vec(IDL.Nat8), IDL.Nat64],
         [GetDelegationResult],
@@ -382,6 +615,12 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL }) => {
         [IDL.Nat64, IDL.Principal],
         [UnitResult],
         [],
+      ),
+    'smtp_request' : IDL.Func([SmtpRequest], [SmtpResponse], []),
+    'smtp_request_validate' : IDL.Func(
+        [SmtpEnvelope],
+        [SmtpResponse],
+        ['query'],
       ),
     'whoami' : IDL.Func([], [IDL.Principal], ['query']),
   });

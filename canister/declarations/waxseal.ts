@@ -58,10 +58,114 @@ export type AnchorResult = {
     __kind__: "Err";
     Err: ApiError;
 };
+/**
+ * An HTTP header (name, value) as passed by the IC HTTP gateway.
+ */
+export type HeaderField = [string, string];
+export interface HttpRequest {
+    /**
+     * Path and query, e.g. "/metrics".
+     */
+    url: string;
+    /**
+     * HTTP method, e.g. "GET".
+     */
+    method: string;
+    /**
+     * Request body.
+     */
+    body: Uint8Array;
+    /**
+     * Request headers.
+     */
+    headers: Array<HeaderField>;
+    /**
+     * Highest response-verification version the gateway supports.
+     */
+    certificate_version?: number;
+}
 export interface IdentityInfo {
     authenticators: Array<Principal>;
     log: Array<AuditEntry>;
     recovery_address?: RecoveryAddress;
+}
+export interface AuditEntry {
+    at: bigint;
+    kind: AuditKind;
+    caller: Principal;
+}
+export interface ConfigView {
+    /**
+     * DoH fallback settings.
+     */
+    doh: DohSettings;
+    /**
+     * The first identity number allocated.
+     */
+    identity_number_start: bigint;
+    /**
+     * Root DS lines the DNSSEC verifier trusts.
+     */
+    root_anchors: Array<string>;
+    /**
+     * Principals allowed to call `smtp_request`; empty = any caller.
+     */
+    gateway_principals: Array<Principal>;
+    /**
+     * Origin of the Waxseal app; "" when not set.
+     */
+    app_origin: string;
+    /**
+     * Served mail hosts, lowercased; empty when email flows are off.
+     */
+    mail_hosts: Array<string>;
+}
+export interface Check {
+    status: Variant_Skipped_Fail_Pass;
+    name: string;
+    detail: string;
+}
+export type IdentityInfoResult = {
+    __kind__: "Ok";
+    Ok: IdentityInfo;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+};
+export type UnitResult = {
+    __kind__: "Ok";
+    Ok: null;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+};
+export type PrepareDelegationResult = {
+    __kind__: "Ok";
+    Ok: PreparedDelegation;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+};
+export type PrepareChallengeResult = {
+    __kind__: "Ok";
+    Ok: PreparedChallenge;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+};
+export interface SmtpEnvelope {
+    mail_from: string;
+    rcpt_to: Array<string>;
+}
+export interface SmtpRequest {
+    envelope: SmtpEnvelope;
+    dns_proof?: Uint8Array;
+    message: Uint8Array;
+}
+export interface RecoveryAddress {
+    created_at: bigint;
+    address: string;
+    last_used?: bigint;
 }
 export interface SignedDelegation {
     signature: Uint8Array;
@@ -97,37 +201,6 @@ export interface Config {
      */
     mail_hosts?: Array<string>;
 }
-export interface AuditEntry {
-    at: bigint;
-    kind: AuditKind;
-    caller: Principal;
-}
-export interface ConfigView {
-    /**
-     * DoH fallback settings.
-     */
-    doh: DohSettings;
-    /**
-     * The first identity number allocated.
-     */
-    identity_number_start: bigint;
-    /**
-     * Root DS lines the DNSSEC verifier trusts.
-     */
-    root_anchors: Array<string>;
-    /**
-     * Principals allowed to call `smtp_request`; empty = any caller.
-     */
-    gateway_principals: Array<Principal>;
-    /**
-     * Origin of the Waxseal app; "" when not set.
-     */
-    app_origin: string;
-    /**
-     * Served mail hosts, lowercased; empty when email flows are off.
-     */
-    mail_hosts: Array<string>;
-}
 export type GetDelegationResult = {
     __kind__: "Ok";
     Ok: SignedDelegation;
@@ -141,13 +214,6 @@ export interface DohSettings {
     providers: Array<DohProvider>;
     quorum: number;
 }
-export type IdentityInfoResult = {
-    __kind__: "Ok";
-    Ok: IdentityInfo;
-} | {
-    __kind__: "Err";
-    Err: ApiError;
-};
 export interface Delegation {
     pubkey: Uint8Array;
     targets?: Array<Principal>;
@@ -171,58 +237,94 @@ export interface HttpResponse {
      */
     status_code: number;
 }
-export type UnitResult = {
-    __kind__: "Ok";
-    Ok: null;
-} | {
-    __kind__: "Err";
-    Err: ApiError;
-};
-export type PrepareDelegationResult = {
-    __kind__: "Ok";
-    Ok: PreparedDelegation;
-} | {
-    __kind__: "Err";
-    Err: ApiError;
-};
+export interface PreparedChallenge {
+    mailbox: string;
+    nonce: string;
+    expires_at: bigint;
+}
 export interface PreparedDelegation {
     user_key: Uint8Array;
     expiration: bigint;
 }
+export type ChallengeStatus = {
+    __kind__: "Failed";
+    /**
+     * Terminal failure with a stable code (`AddressMismatch`, `SubjectNotSigned`, `DmarcNotAligned`, …) and
+     * the per-step checks.
+     */
+    Failed: {
+        code: string;
+        message: string;
+        checks: Array<Check>;
+    };
+} | {
+    __kind__: "SetupComplete";
+    /**
+     * The address is now the identity's recovery address.
+     */
+    SetupComplete: {
+        address: string;
+    };
+} | {
+    __kind__: "NeedProof";
+    /**
+     * The email arrived and passed every check possible without the key: submit a DNSSEC proof (RFC 9102 chain)
+     * for each `<selector>._domainkey.<domain>` (`key_names` lists them exactly) and `_dmarc.<domain>` if published.
+     */
+    NeedProof: {
+        domain: string;
+        selectors: Array<string>;
+        key_names: Array<string>;
+    };
+} | {
+    __kind__: "RecoveryReady";
+    /**
+     * Recovery verified: fetch the delegation with `email_recovery_get_delegation`.
+     */
+    RecoveryReady: {
+        user_key: Uint8Array;
+        anchor: bigint;
+        expiration: bigint;
+    };
+} | {
+    __kind__: "Resolving";
+    /**
+     * The canister is fetching DNS answers over DoH.
+     */
+    Resolving: null;
+} | {
+    __kind__: "Expired";
+    /**
+     * Terminal: the challenge timed out (or never existed).
+     */
+    Expired: null;
+} | {
+    __kind__: "Pending";
+    /**
+     * Waiting for the email.
+     */
+    Pending: null;
+};
+export type SubmitProofResult = {
+    __kind__: "Ok";
+    Ok: ChallengeStatus;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+};
+export type SmtpResponse = {
+    __kind__: "Ok";
+    Ok: null;
+} | {
+    __kind__: "Err";
+    Err: {
+        code: number;
+        message: string;
+    };
+};
 export interface DohProvider {
     url: string;
     name: string;
-}
-/**
- * An HTTP header (name, value) as passed by the IC HTTP gateway.
- */
-export type HeaderField = [string, string];
-export interface HttpRequest {
-    /**
-     * Path and query, e.g. "/metrics".
-     */
-    url: string;
-    /**
-     * HTTP method, e.g. "GET".
-     */
-    method: string;
-    /**
-     * Request body.
-     */
-    body: Uint8Array;
-    /**
-     * Request headers.
-     */
-    headers: Array<HeaderField>;
-    /**
-     * Highest response-verification version the gateway supports.
-     */
-    certificate_version?: number;
-}
-export interface RecoveryAddress {
-    created_at: bigint;
-    address: string;
-    last_used?: bigint;
 }
 export enum AuditKind {
     IdentityCreated = "IdentityCreated",
@@ -232,18 +334,31 @@ export enum AuditKind {
     RecoveryEmailRemoved = "RecoveryEmailRemoved",
     RecoveryEmailAdded = "RecoveryEmailAdded"
 }
+export enum Variant_Skipped_Fail_Pass {
+    Skipped = "Skipped",
+    Fail = "Fail",
+    Pass = "Pass"
+}
 export interface waxsealInterface {
     add_authenticator(arg0: bigint, arg1: Principal): Promise<UnitResult>;
     config(): Promise<ConfigView>;
     create_identity(): Promise<AnchorResult>;
+    email_challenge_status(nonce: string): Promise<ChallengeStatus>;
+    email_challenge_submit_proof(nonce: string, proof: Uint8Array): Promise<SubmitProofResult>;
+    email_credential_remove(anchor: bigint): Promise<UnitResult>;
+    email_recovery_get_delegation(nonce: string, session_key: Uint8Array, expiration: bigint): Promise<GetDelegationResult>;
+    email_recovery_prepare(address: string, session_key: Uint8Array): Promise<PrepareChallengeResult>;
+    email_setup_prepare(anchor: bigint, address: string): Promise<PrepareChallengeResult>;
     get_delegation(anchor: bigint, origin: string, session_key: Uint8Array, expiration: bigint): Promise<GetDelegationResult>;
     http_request(arg0: HttpRequest): Promise<HttpResponse>;
     identity_info(arg0: bigint): Promise<IdentityInfoResult>;
     prepare_delegation(anchor: bigint, origin: string, session_key: Uint8Array, max_ttl: bigint | null): Promise<PrepareDelegationResult>;
     remove_authenticator(arg0: bigint, arg1: Principal): Promise<UnitResult>;
+    smtp_request(arg0: SmtpRequest): Promise<SmtpResponse>;
+    smtp_request_validate(arg0: SmtpEnvelope): Promise<SmtpResponse>;
     whoami(): Promise<Principal>;
 }
-import type { AnchorResult as _AnchorResult, ApiError as _ApiError, AuditEntry as _AuditEntry, AuditKind as _AuditKind, Delegation as _Delegation, GetDelegationResult as _GetDelegationResult, HeaderField as _HeaderField, HttpRequest as _HttpRequest, IdentityInfo as _IdentityInfo, IdentityInfoResult as _IdentityInfoResult, PrepareDelegationResult as _PrepareDelegationResult, PreparedDelegation as _PreparedDelegation, RecoveryAddress as _RecoveryAddress, SignedDelegation as _SignedDelegation, UnitResult as _UnitResult } from "./waxseal.did";
+import type { AnchorResult as _AnchorResult, ApiError as _ApiError, AuditEntry as _AuditEntry, AuditKind as _AuditKind, ChallengeStatus as _ChallengeStatus, Check as _Check, Delegation as _Delegation, GetDelegationResult as _GetDelegationResult, HeaderField as _HeaderField, HttpRequest as _HttpRequest, IdentityInfo as _IdentityInfo, IdentityInfoResult as _IdentityInfoResult, PrepareChallengeResult as _PrepareChallengeResult, PrepareDelegationResult as _PrepareDelegationResult, PreparedChallenge as _PreparedChallenge, PreparedDelegation as _PreparedDelegation, RecoveryAddress as _RecoveryAddress, SignedDelegation as _SignedDelegation, SmtpEnvelope as _SmtpEnvelope, SmtpRequest as _SmtpRequest, SmtpResponse as _SmtpResponse, SubmitProofResult as _SubmitProofResult, UnitResult as _UnitResult } from "./waxseal.did";
 export class Waxseal implements waxsealInterface {
     constructor(private actor: ActorSubclass<_SERVICE>){}
     async add_authenticator(arg0: bigint, arg1: Principal): Promise<UnitResult> {
@@ -258,25 +373,57 @@ export class Waxseal implements waxsealInterface {
         const result = await this.actor.create_identity();
         return from_candid_AnchorResult_n3(result);
     }
+    async email_challenge_status(arg0: string): Promise<ChallengeStatus> {
+        const result = await this.actor.email_challenge_status(arg0);
+        return from_candid_ChallengeStatus_n5(result);
+    }
+    async email_challenge_submit_proof(arg0: string, arg1: Uint8Array): Promise<SubmitProofResult> {
+        const result = await this.actor.email_challenge_submit_proof(arg0, arg1);
+        return from_candid_SubmitProofResult_n12(result);
+    }
+    async email_credential_remove(arg0: bigint): Promise<UnitResult> {
+        const result = await this.actor.email_credential_remove(arg0);
+        return from_candid_UnitResult_n1(result);
+    }
+    async email_recovery_get_delegation(arg0: string, arg1: Uint8Array, arg2: bigint): Promise<GetDelegationResult> {
+        const result = await this.actor.email_recovery_get_delegation(arg0, arg1, arg2);
+        return from_candid_GetDelegationResult_n14(result);
+    }
+    async email_recovery_prepare(arg0: string, arg1: Uint8Array): Promise<PrepareChallengeResult> {
+        const result = await this.actor.email_recovery_prepare(arg0, arg1);
+        return from_candid_PrepareChallengeResult_n21(result);
+    }
+    async email_setup_prepare(arg0: bigint, arg1: string): Promise<PrepareChallengeResult> {
+        const result = await this.actor.email_setup_prepare(arg0, arg1);
+        return from_candid_PrepareChallengeResult_n21(result);
+    }
     async get_delegation(arg0: bigint, arg1: string, arg2: Uint8Array, arg3: bigint): Promise<GetDelegationResult> {
         const result = await this.actor.get_delegation(arg0, arg1, arg2, arg3);
-        return from_candid_GetDelegationResult_n5(result);
+        return from_candid_GetDelegationResult_n14(result);
     }
     async http_request(arg0: HttpRequest): Promise<HttpResponse> {
-        const result = await this.actor.http_request(to_candid_HttpRequest_n12(arg0));
+        const result = await this.actor.http_request(to_candid_HttpRequest_n23(arg0));
         return result;
     }
     async identity_info(arg0: bigint): Promise<IdentityInfoResult> {
         const result = await this.actor.identity_info(arg0);
-        return from_candid_IdentityInfoResult_n14(result);
+        return from_candid_IdentityInfoResult_n25(result);
     }
     async prepare_delegation(arg0: bigint, arg1: string, arg2: Uint8Array, arg3: bigint | null): Promise<PrepareDelegationResult> {
-        const result = await this.actor.prepare_delegation(arg0, arg1, arg2, to_candid_opt_n27(arg3));
-        return from_candid_PrepareDelegationResult_n28(result);
+        const result = await this.actor.prepare_delegation(arg0, arg1, arg2, to_candid_opt_n38(arg3));
+        return from_candid_PrepareDelegationResult_n39(result);
     }
     async remove_authenticator(arg0: bigint, arg1: Principal): Promise<UnitResult> {
         const result = await this.actor.remove_authenticator(arg0, arg1);
         return from_candid_UnitResult_n1(result);
+    }
+    async smtp_request(arg0: SmtpRequest): Promise<SmtpResponse> {
+        const result = await this.actor.smtp_request(to_candid_SmtpRequest_n41(arg0));
+        return from_candid_SmtpResponse_n43(result);
+    }
+    async smtp_request_validate(arg0: SmtpEnvelope): Promise<SmtpResponse> {
+        const result = await this.actor.smtp_request_validate(arg0);
+        return from_candid_SmtpResponse_n43(result);
     }
     async whoami(): Promise<Principal> {
         const result = await this.actor.whoami();
@@ -286,46 +433,94 @@ export class Waxseal implements waxsealInterface {
 function from_candid_AnchorResult_n3(value: _AnchorResult): AnchorResult {
     return from_candid_variant_n4(value);
 }
-function from_candid_AuditEntry_n19(value: _AuditEntry): AuditEntry {
-    return from_candid_record_n20(value);
+function from_candid_AuditEntry_n30(value: _AuditEntry): AuditEntry {
+    return from_candid_record_n31(value);
 }
-function from_candid_AuditKind_n21(value: _AuditKind): AuditKind {
-    return from_candid_variant_n22(value);
+function from_candid_AuditKind_n32(value: _AuditKind): AuditKind {
+    return from_candid_variant_n33(value);
 }
-function from_candid_Delegation_n9(value: _Delegation): Delegation {
-    return from_candid_record_n10(value);
-}
-function from_candid_GetDelegationResult_n5(value: _GetDelegationResult): GetDelegationResult {
+function from_candid_ChallengeStatus_n5(value: _ChallengeStatus): ChallengeStatus {
     return from_candid_variant_n6(value);
 }
-function from_candid_IdentityInfoResult_n14(value: _IdentityInfoResult): IdentityInfoResult {
+function from_candid_Check_n9(value: _Check): Check {
+    return from_candid_record_n10(value);
+}
+function from_candid_Delegation_n18(value: _Delegation): Delegation {
+    return from_candid_record_n19(value);
+}
+function from_candid_GetDelegationResult_n14(value: _GetDelegationResult): GetDelegationResult {
     return from_candid_variant_n15(value);
 }
-function from_candid_IdentityInfo_n16(value: _IdentityInfo): IdentityInfo {
+function from_candid_IdentityInfoResult_n25(value: _IdentityInfoResult): IdentityInfoResult {
+    return from_candid_variant_n26(value);
+}
+function from_candid_IdentityInfo_n27(value: _IdentityInfo): IdentityInfo {
+    return from_candid_record_n28(value);
+}
+function from_candid_PrepareChallengeResult_n21(value: _PrepareChallengeResult): PrepareChallengeResult {
+    return from_candid_variant_n22(value);
+}
+function from_candid_PrepareDelegationResult_n39(value: _PrepareDelegationResult): PrepareDelegationResult {
+    return from_candid_variant_n40(value);
+}
+function from_candid_RecoveryAddress_n35(value: _RecoveryAddress): RecoveryAddress {
+    return from_candid_record_n36(value);
+}
+function from_candid_SignedDelegation_n16(value: _SignedDelegation): SignedDelegation {
     return from_candid_record_n17(value);
 }
-function from_candid_PrepareDelegationResult_n28(value: _PrepareDelegationResult): PrepareDelegationResult {
-    return from_candid_variant_n29(value);
+function from_candid_SmtpResponse_n43(value: _SmtpResponse): SmtpResponse {
+    return from_candid_variant_n44(value);
 }
-function from_candid_RecoveryAddress_n24(value: _RecoveryAddress): RecoveryAddress {
-    return from_candid_record_n25(value);
-}
-function from_candid_SignedDelegation_n7(value: _SignedDelegation): SignedDelegation {
-    return from_candid_record_n8(value);
+function from_candid_SubmitProofResult_n12(value: _SubmitProofResult): SubmitProofResult {
+    return from_candid_variant_n13(value);
 }
 function from_candid_UnitResult_n1(value: _UnitResult): UnitResult {
     return from_candid_variant_n2(value);
 }
-function from_candid_opt_n11(value: [] | [Array<Principal>]): Array<Principal> | null {
+function from_candid_opt_n20(value: [] | [Array<Principal>]): Array<Principal> | null {
     return value.length === 0 ? null : value[0];
 }
-function from_candid_opt_n23(value: [] | [_RecoveryAddress]): RecoveryAddress | null {
-    return value.length === 0 ? null : from_candid_RecoveryAddress_n24(value[0]);
+function from_candid_opt_n34(value: [] | [_RecoveryAddress]): RecoveryAddress | null {
+    return value.length === 0 ? null : from_candid_RecoveryAddress_n35(value[0]);
 }
-function from_candid_opt_n26(value: [] | [bigint]): bigint | null {
+function from_candid_opt_n37(value: [] | [bigint]): bigint | null {
     return value.length === 0 ? null : value[0];
 }
 function from_candid_record_n10(value: {
+    status: {
+        Skipped: null;
+    } | {
+        Fail: null;
+    } | {
+        Pass: null;
+    };
+    name: string;
+    detail: string;
+}): {
+    status: Variant_Skipped_Fail_Pass;
+    name: string;
+    detail: string;
+} {
+    return {
+        status: from_candid_variant_n11(value.status),
+        name: value.name,
+        detail: value.detail
+    };
+}
+function from_candid_record_n17(value: {
+    signature: Uint8Array;
+    delegation: _Delegation;
+}): {
+    signature: Uint8Array;
+    delegation: Delegation;
+} {
+    return {
+        signature: value.signature,
+        delegation: from_candid_Delegation_n18(value.delegation)
+    };
+}
+function from_candid_record_n19(value: {
     pubkey: Uint8Array;
     targets: [] | [Array<Principal>];
     expiration: bigint;
@@ -336,11 +531,11 @@ function from_candid_record_n10(value: {
 } {
     return {
         pubkey: value.pubkey,
-        targets: record_opt_to_undefined(from_candid_opt_n11(value.targets)),
+        targets: record_opt_to_undefined(from_candid_opt_n20(value.targets)),
         expiration: value.expiration
     };
 }
-function from_candid_record_n17(value: {
+function from_candid_record_n28(value: {
     authenticators: Array<Principal>;
     log: Array<_AuditEntry>;
     recovery_address: [] | [_RecoveryAddress];
@@ -351,11 +546,11 @@ function from_candid_record_n17(value: {
 } {
     return {
         authenticators: value.authenticators,
-        log: from_candid_vec_n18(value.log),
-        recovery_address: record_opt_to_undefined(from_candid_opt_n23(value.recovery_address))
+        log: from_candid_vec_n29(value.log),
+        recovery_address: record_opt_to_undefined(from_candid_opt_n34(value.recovery_address))
     };
 }
-function from_candid_record_n20(value: {
+function from_candid_record_n31(value: {
     at: bigint;
     kind: _AuditKind;
     caller: Principal;
@@ -366,11 +561,11 @@ function from_candid_record_n20(value: {
 } {
     return {
         at: value.at,
-        kind: from_candid_AuditKind_n21(value.kind),
+        kind: from_candid_AuditKind_n32(value.kind),
         caller: value.caller
     };
 }
-function from_candid_record_n25(value: {
+function from_candid_record_n36(value: {
     created_at: bigint;
     address: string;
     last_used: [] | [bigint];
@@ -382,35 +577,66 @@ function from_candid_record_n25(value: {
     return {
         created_at: value.created_at,
         address: value.address,
-        last_used: record_opt_to_undefined(from_candid_opt_n26(value.last_used))
+        last_used: record_opt_to_undefined(from_candid_opt_n37(value.last_used))
     };
 }
-function from_candid_record_n8(value: {
-    signature: Uint8Array;
-    delegation: _Delegation;
+function from_candid_record_n7(value: {
+    code: string;
+    message: string;
+    checks: Array<_Check>;
 }): {
-    signature: Uint8Array;
-    delegation: Delegation;
+    code: string;
+    message: string;
+    checks: Array<Check>;
 } {
     return {
-        signature: value.signature,
-        delegation: from_candid_Delegation_n9(value.delegation)
+        code: value.code,
+        message: value.message,
+        checks: from_candid_vec_n8(value.checks)
     };
 }
-function from_candid_variant_n15(value: {
-    Ok: _IdentityInfo;
+function from_candid_variant_n11(value: {
+    Skipped: null;
+} | {
+    Fail: null;
+} | {
+    Pass: null;
+}): Variant_Skipped_Fail_Pass {
+    return "Skipped" in value ? Variant_Skipped_Fail_Pass.Skipped : "Fail" in value ? Variant_Skipped_Fail_Pass.Fail : "Pass" in value ? Variant_Skipped_Fail_Pass.Pass : value;
+}
+function from_candid_variant_n13(value: {
+    Ok: _ChallengeStatus;
 } | {
     Err: _ApiError;
 }): {
     __kind__: "Ok";
-    Ok: IdentityInfo;
+    Ok: ChallengeStatus;
 } | {
     __kind__: "Err";
     Err: ApiError;
 } {
     return "Ok" in value ? {
         __kind__: "Ok",
-        Ok: from_candid_IdentityInfo_n16(value.Ok)
+        Ok: from_candid_ChallengeStatus_n5(value.Ok)
+    } : "Err" in value ? {
+        __kind__: "Err",
+        Err: value.Err
+    } : value;
+}
+function from_candid_variant_n15(value: {
+    Ok: _SignedDelegation;
+} | {
+    Err: _ApiError;
+}): {
+    __kind__: "Ok";
+    Ok: SignedDelegation;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+} {
+    return "Ok" in value ? {
+        __kind__: "Ok",
+        Ok: from_candid_SignedDelegation_n16(value.Ok)
     } : "Err" in value ? {
         __kind__: "Err",
         Err: value.Err
@@ -436,6 +662,44 @@ function from_candid_variant_n2(value: {
     } : value;
 }
 function from_candid_variant_n22(value: {
+    Ok: _PreparedChallenge;
+} | {
+    Err: _ApiError;
+}): {
+    __kind__: "Ok";
+    Ok: PreparedChallenge;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+} {
+    return "Ok" in value ? {
+        __kind__: "Ok",
+        Ok: value.Ok
+    } : "Err" in value ? {
+        __kind__: "Err",
+        Err: value.Err
+    } : value;
+}
+function from_candid_variant_n26(value: {
+    Ok: _IdentityInfo;
+} | {
+    Err: _ApiError;
+}): {
+    __kind__: "Ok";
+    Ok: IdentityInfo;
+} | {
+    __kind__: "Err";
+    Err: ApiError;
+} {
+    return "Ok" in value ? {
+        __kind__: "Ok",
+        Ok: from_candid_IdentityInfo_n27(value.Ok)
+    } : "Err" in value ? {
+        __kind__: "Err",
+        Err: value.Err
+    } : value;
+}
+function from_candid_variant_n33(value: {
     IdentityCreated: null;
 } | {
     AuthenticatorAdded: null;
@@ -449,25 +713,6 @@ function from_candid_variant_n22(value: {
     RecoveryEmailAdded: null;
 }): AuditKind {
     return "IdentityCreated" in value ? AuditKind.IdentityCreated : "AuthenticatorAdded" in value ? AuditKind.AuthenticatorAdded : "AuthenticatorRemoved" in value ? AuditKind.AuthenticatorRemoved : "RecoveredByEmail" in value ? AuditKind.RecoveredByEmail : "RecoveryEmailRemoved" in value ? AuditKind.RecoveryEmailRemoved : "RecoveryEmailAdded" in value ? AuditKind.RecoveryEmailAdded : value;
-}
-function from_candid_variant_n29(value: {
-    Ok: _PreparedDelegation;
-} | {
-    Err: _ApiError;
-}): {
-    __kind__: "Ok";
-    Ok: PreparedDelegation;
-} | {
-    __kind__: "Err";
-    Err: ApiError;
-} {
-    return "Ok" in value ? {
-        __kind__: "Ok",
-        Ok: value.Ok
-    } : "Err" in value ? {
-        __kind__: "Err",
-        Err: value.Err
-    } : value;
 }
 function from_candid_variant_n4(value: {
     Ok: bigint;
@@ -488,35 +733,153 @@ function from_candid_variant_n4(value: {
         Err: value.Err
     } : value;
 }
-function from_candid_variant_n6(value: {
-    Ok: _SignedDelegation;
+function from_candid_variant_n40(value: {
+    Ok: _PreparedDelegation;
 } | {
     Err: _ApiError;
 }): {
     __kind__: "Ok";
-    Ok: SignedDelegation;
+    Ok: PreparedDelegation;
 } | {
     __kind__: "Err";
     Err: ApiError;
 } {
     return "Ok" in value ? {
         __kind__: "Ok",
-        Ok: from_candid_SignedDelegation_n7(value.Ok)
+        Ok: value.Ok
     } : "Err" in value ? {
         __kind__: "Err",
         Err: value.Err
     } : value;
 }
-function from_candid_vec_n18(value: Array<_AuditEntry>): Array<AuditEntry> {
-    return value.map((x)=>from_candid_AuditEntry_n19(x));
+function from_candid_variant_n44(value: {
+    Ok: null;
+} | {
+    Err: {
+        code: number;
+        message: string;
+    };
+}): {
+    __kind__: "Ok";
+    Ok: null;
+} | {
+    __kind__: "Err";
+    Err: {
+        code: number;
+        message: string;
+    };
+} {
+    return "Ok" in value ? {
+        __kind__: "Ok",
+        Ok: value.Ok
+    } : "Err" in value ? {
+        __kind__: "Err",
+        Err: value.Err
+    } : value;
 }
-function to_candid_HttpRequest_n12(value: HttpRequest): _HttpRequest {
-    return to_candid_record_n13(value);
+function from_candid_variant_n6(value: {
+    Failed: {
+        code: string;
+        message: string;
+        checks: Array<_Check>;
+    };
+} | {
+    SetupComplete: {
+        address: string;
+    };
+} | {
+    NeedProof: {
+        domain: string;
+        selectors: Array<string>;
+        key_names: Array<string>;
+    };
+} | {
+    RecoveryReady: {
+        user_key: Uint8Array;
+        anchor: bigint;
+        expiration: bigint;
+    };
+} | {
+    Resolving: null;
+} | {
+    Expired: null;
+} | {
+    Pending: null;
+}): {
+    __kind__: "Failed";
+    Failed: {
+        code: string;
+        message: string;
+        checks: Array<Check>;
+    };
+} | {
+    __kind__: "SetupComplete";
+    SetupComplete: {
+        address: string;
+    };
+} | {
+    __kind__: "NeedProof";
+    NeedProof: {
+        domain: string;
+        selectors: Array<string>;
+        key_names: Array<string>;
+    };
+} | {
+    __kind__: "RecoveryReady";
+    RecoveryReady: {
+        user_key: Uint8Array;
+        anchor: bigint;
+        expiration: bigint;
+    };
+} | {
+    __kind__: "Resolving";
+    Resolving: null;
+} | {
+    __kind__: "Expired";
+    Expired: null;
+} | {
+    __kind__: "Pending";
+    Pending: null;
+} {
+    return "Failed" in value ? {
+        __kind__: "Failed",
+        Failed: from_candid_record_n7(value.Failed)
+    } : "SetupComplete" in value ? {
+        __kind__: "SetupComplete",
+        SetupComplete: value.SetupComplete
+    } : "NeedProof" in value ? {
+        __kind__: "NeedProof",
+        NeedProof: value.NeedProof
+    } : "RecoveryReady" in value ? {
+        __kind__: "RecoveryReady",
+        RecoveryReady: value.RecoveryReady
+    } : "Resolving" in value ? {
+        __kind__: "Resolving",
+        Resolving: value.Resolving
+    } : "Expired" in value ? {
+        __kind__: "Expired",
+        Expired: value.Expired
+    } : "Pending" in value ? {
+        __kind__: "Pending",
+        Pending: value.Pending
+    } : value;
 }
-function to_candid_opt_n27(value: bigint | null): [] | [bigint] {
+function from_candid_vec_n29(value: Array<_AuditEntry>): Array<AuditEntry> {
+    return value.map((x)=>from_candid_AuditEntry_n30(x));
+}
+function from_candid_vec_n8(value: Array<_Check>): Array<Check> {
+    return value.map((x)=>from_candid_Check_n9(x));
+}
+function to_candid_HttpRequest_n23(value: HttpRequest): _HttpRequest {
+    return to_candid_record_n24(value);
+}
+function to_candid_SmtpRequest_n41(value: SmtpRequest): _SmtpRequest {
+    return to_candid_record_n42(value);
+}
+function to_candid_opt_n38(value: bigint | null): [] | [bigint] {
     return value === null ? candid_none() : candid_some(value);
 }
-function to_candid_record_n13(value: {
+function to_candid_record_n24(value: {
     url: string;
     method: string;
     body: Uint8Array;
@@ -535,6 +898,21 @@ function to_candid_record_n13(value: {
         body: value.body,
         headers: value.headers,
         certificate_version: value.certificate_version ? candid_some(value.certificate_version) : candid_none()
+    };
+}
+function to_candid_record_n42(value: {
+    envelope: SmtpEnvelope;
+    dns_proof?: Uint8Array;
+    message: Uint8Array;
+}): {
+    envelope: _SmtpEnvelope;
+    dns_proof: [] | [Uint8Array];
+    message: Uint8Array;
+} {
+    return {
+        envelope: value.envelope,
+        dns_proof: value.dns_proof ? candid_some(value.dns_proof) : candid_none(),
+        message: value.message
     };
 }
 export interface CreateActorOptions {

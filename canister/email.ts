@@ -1,0 +1,254 @@
+/**
+ * Email setup and recovery (protocol.md §2–§4): challenges in stable memory, the SMTP interface, proof
+ * submission, and completing a verified flow. The decisions themselves are the pure functions of
+ * src/challenge/flow.ts; this module stores their results, binds addresses and prepares delegations.
+ */
+import { call, IDL, type Principal } from 'azle';
+import {
+  checkRequestBounds,
+  mailboxFor,
+  validateEnvelope,
+  validateRequest,
+} from '../src/challenge/envelope.ts';
+import {
+  type Decision,
+  type FlowContext,
+  failed,
+  nonceOfMessage,
+  receiveEmail,
+  recoveryReady,
+  setupComplete,
+  submitProof,
+} from '../src/challenge/flow.ts';
+import { makeNonce, NONCE_RANDOM_BYTES } from '../src/challenge/nonce.ts';
+import { ChallengeStore } from '../src/challenge/store.ts';
+import { CHALLENGE_TTL, type Challenge, type ChallengeState } from '../src/challenge/types.ts';
+import { pureCrypto } from '../src/crypto/pure.ts';
+import { parseAnchors } from '../src/dnssec/dnskey.ts';
+import { parseAddress } from '../src/mail/address.ts';
+import { currentConfig } from './config.ts';
+import { checkSessionKey, prepareDelegation } from './delegations.ts';
+import { anchorForAddress, bindAddress, IdentityError, markRecovered } from './identities.ts';
+import { MEMORY, stableKv } from './state.ts';
+
+const store = new ChallengeStore({
+  challenges: stableKv(MEMORY.challenges),
+  byAge: stableKv(MEMORY.challengeAge),
+  messages: stableKv(MEMORY.challengeMessages),
+});
+
+export function pendingChallenges(): number {
+  return store.size();
+}
+
+/** 13 bytes for a nonce, from the management canister's `raw_rand` (never Azle's zero-seeded CSPRNG). */
+async function randomNonce(): Promise<string> {
+  const bytes = await call<undefined, Uint8Array>('aaaaa-aa', 'raw_rand', {
+    returnIdlType: IDL.Vec(IDL.Nat8),
+  });
+  return makeNonce(bytes.slice(0, NONCE_RANDOM_BYTES));
+}
+
+function firstMailHost(): string {
+  const host = currentConfig().mail_hosts[0];
+  if (!host) throw new IdentityError('MailNotConfigured', 'no mail host is configured');
+  return host;
+}
+
+function normalizedAddress(address: string): string {
+  const parsed = parseAddress(address);
+  if (!parsed.ok) throw new IdentityError('InvalidAddress', parsed.detail);
+  return parsed.value.address;
+}
+
+export interface PreparedChallenge {
+  nonce: string;
+  expiresAt: bigint;
+  mailbox: string;
+}
+
+async function prepare(
+  input: { flow: 'setup'; anchor: bigint } | { flow: 'recovery'; sessionKey: Uint8Array },
+  address: string,
+  now: () => bigint,
+): Promise<PreparedChallenge> {
+  const host = firstMailHost();
+  const normalized = normalizedAddress(address);
+  const nonce = await randomNonce();
+  const inserted = store.insert(
+    input.flow === 'setup'
+      ? { nonce, flow: 'setup', address: normalized, anchor: input.anchor }
+      : { nonce, flow: 'recovery', address: normalized, sessionKey: input.sessionKey },
+    now(),
+  );
+  if (!inserted.ok) throw new IdentityError(inserted.code, inserted.detail);
+  return { nonce, expiresAt: inserted.challenge.expiresAt, mailbox: mailboxFor(input.flow, host) };
+}
+
+export function prepareSetup(anchor: bigint, address: string, now: () => bigint): Promise<PreparedChallenge> {
+  return prepare({ flow: 'setup', anchor }, address, now);
+}
+
+/**
+ * Recovery prepare never looks the address up: registered and unknown addresses get the same answer at the same
+ * cost (protocol.md §3). An unknown address simply never completes.
+ */
+export function prepareRecovery(
+  address: string,
+  sessionKey: Uint8Array,
+  now: () => bigint,
+): Promise<PreparedChallenge> {
+  checkSessionKey(sessionKey);
+  return prepare({ flow: 'recovery', sessionKey }, address, now);
+}
+
+export function challengeStatus(nonce: string, now: bigint): ChallengeState {
+  return store.status(nonce, now);
+}
+
+function flowContext(now: bigint): FlowContext {
+  return {
+    now,
+    anchors: parseAnchors(currentConfig().root_anchors.join('\n')),
+    crypto: pureCrypto,
+    twoPhase: true,
+    hashKeptMessage: false,
+  };
+}
+
+export interface CompletionContext {
+  canisterId: Uint8Array;
+  salt: Uint8Array | undefined;
+  caller: Principal;
+}
+
+/** Stores what a decision says; a verified email completes the flow (binding, or a recovery delegation). */
+function apply(
+  challenge: Challenge,
+  message: Uint8Array,
+  decision: Decision,
+  now: bigint,
+  ctx: CompletionContext,
+) {
+  if (decision.kind === 'unchanged') return;
+  if (decision.kind === 'update') {
+    store.setState(challenge.nonce, decision.state, now);
+    if (decision.keepMessage) store.putMessage(challenge.nonce, message, now);
+    return;
+  }
+  store.setState(challenge.nonce, complete(challenge, decision.address, now, ctx), now);
+}
+
+function complete(
+  challenge: Challenge,
+  address: string,
+  now: bigint,
+  ctx: CompletionContext,
+): ChallengeState {
+  if (challenge.flow === 'setup') {
+    try {
+      bindAddress(challenge.anchor!, address, ctx.caller, now);
+      return setupComplete(challenge);
+    } catch (e) {
+      if (e instanceof IdentityError && e.code === 'AddressAlreadyRegistered') {
+        return failed('AddressAlreadyRegistered', e.message);
+      }
+      throw e;
+    }
+  }
+  const anchor = anchorForAddress(address);
+  const origin = currentConfig().app_origin;
+  // An unknown address never completes (protocol.md §3); without an app origin or salt there is nothing to sign.
+  if (anchor === undefined || !origin || !ctx.salt) return challenge.state;
+  const prepared = prepareDelegation(
+    { canisterId: ctx.canisterId, salt: ctx.salt, anchor, origin },
+    challenge.sessionKey!,
+    undefined,
+    now,
+    challenge.expiresAt - now,
+  );
+  markRecovered(anchor, ctx.caller, now);
+  return recoveryReady(anchor, prepared.userKey, prepared.expiration);
+}
+
+export interface SmtpOutcome {
+  code: number;
+  message: string;
+}
+
+/** `smtp_request_validate`: the envelope rules of protocol.md §4. */
+export function validateSmtpEnvelope(envelope: { mail_from: string; rcpt_to: string[] }): SmtpOutcome | null {
+  const r = validateEnvelope(envelope, currentConfig().mail_hosts);
+  return r.ok ? null : { code: r.code, message: r.message };
+}
+
+/**
+ * `smtp_request`: envelope and bounds, then the email is judged against the challenge its Subject names. Every
+ * verification outcome, an unknown nonce included, is `Ok`: the gateway learns nothing; the outcome is stored.
+ */
+export async function receiveSmtp(
+  request: {
+    envelope: { mail_from: string; rcpt_to: string[] };
+    message: Uint8Array;
+    dns_proof: Uint8Array | null;
+  },
+  now: bigint,
+  ctx: CompletionContext,
+): Promise<SmtpOutcome | null> {
+  const checked = validateRequest(request, currentConfig().mail_hosts);
+  if (!checked.ok) return { code: checked.code, message: checked.message };
+  const nonce = nonceOfMessage(request.message);
+  const challenge = nonce === null ? null : store.get(nonce, now);
+  if (!challenge) return null;
+  const decision = await receiveEmail(
+    challenge,
+    { message: request.message, flow: checked.flow, proof: request.dns_proof },
+    flowContext(now),
+  );
+  apply(challenge, request.message, decision, now, ctx);
+  return null;
+}
+
+/** `email_challenge_submit_proof`: accepted only in NeedProof; returns the new status or why nothing changed. */
+export async function submitChallengeProof(
+  nonce: string,
+  proof: Uint8Array,
+  now: bigint,
+  ctx: CompletionContext,
+): Promise<ChallengeState> {
+  const bounds = checkRequestBounds({ message: new Uint8Array(0), dns_proof: proof });
+  if (bounds) throw new IdentityError('ProofTooLarge', bounds.message);
+  const challenge = store.get(nonce, now);
+  if (!challenge || challenge.state.kind !== 'NeedProof') {
+    throw new IdentityError('NotAwaitingProof', 'this challenge is not waiting for a proof');
+  }
+  const message = store.message(nonce, now);
+  if (!message) throw new IdentityError('NotAwaitingProof', 'the message of this challenge is gone');
+  const decision = await submitProof(challenge, message, proof, flowContext(now));
+  if (decision.kind === 'unchanged') throw new IdentityError(decision.code, decision.message);
+  apply(challenge, message, decision, now, ctx);
+  return store.status(nonce, now);
+}
+
+/** The recovery delegation of a RecoveryReady challenge, when the key and expiration are the challenge's. */
+export function recoveryChallenge(nonce: string, sessionKey: Uint8Array, expiration: bigint, now: bigint) {
+  const challenge = store.get(nonce, now);
+  const state = challenge?.state;
+  if (!challenge || state?.kind !== 'RecoveryReady') {
+    throw new IdentityError('NotReady', 'this challenge has no recovery delegation');
+  }
+  const key = challenge.sessionKey!;
+  if (
+    key.length !== sessionKey.length ||
+    key.some((b, i) => b !== sessionKey[i]) ||
+    state.expiration !== expiration
+  ) {
+    throw new IdentityError(
+      'NoSuchDelegation',
+      'the session key or expiration differs from the prepared ones',
+    );
+  }
+  return { anchor: state.anchor, sessionKey: key };
+}
+
+export { CHALLENGE_TTL };
