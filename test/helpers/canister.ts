@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { IDL } from '@icp-sdk/core/candid';
 import type { Principal } from '@icp-sdk/core/principal';
 import { type _SERVICE, idlFactory, init } from '../../canister/declarations/waxseal.did.ts';
+import type { IcHostOptions } from '../../src/host/host.ts';
 import { type Backend, type BackendActor, chooseBackend } from '../../src/host/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -63,9 +64,13 @@ export interface Deployed {
   actor: (identity?: { getPrincipal(): Principal }) => BackendActor<_SERVICE>;
 }
 
-export async function deploy(config: InitConfig = {}, wasm = WASM): Promise<Deployed> {
+export async function deploy(
+  config: InitConfig = {},
+  wasm = WASM,
+  options: IcHostOptions = {},
+): Promise<Deployed> {
   buildCanister();
-  const backend = await chooseBackend();
+  const backend = await chooseBackend(options);
   const id = await backend.install(wasm, { arg: encodeInit(config) });
   return {
     backend,

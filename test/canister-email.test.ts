@@ -1,0 +1,287 @@
+/**
+ * Email setup and recovery on the compiled canister wasm (protocol.md §2–§4): real mail signed by dkimpy with keys
+ * published in the BIND-signed test zones, proofs built over those zones, the SMTP interface, NeedProof and
+ * proof submission, recovery delegations used by a DelegationIdentity, and the failure codes.
+ */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DelegationChain, DelegationIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity';
+import { Principal } from '@icp-sdk/core/principal';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nameToText } from '../src/dns/name.ts';
+import { encodeChain, parseChain } from '../src/dns/record.ts';
+import { TYPE } from '../src/dns/types.ts';
+import { verifyDelegationSignature } from '../src/identity/verify.ts';
+import { type Deployed, deploy } from './helpers/canister.ts';
+import {
+  bytes,
+  compose,
+  emailProof,
+  signMail,
+  VERIFY_TIME,
+  ZONE_WITHOUT_DMARC,
+} from './helpers/challenge-mail.ts';
+import { GENERATED_DIR } from './helpers/dns-servers.ts';
+
+const HOST = 'mail.waxseal.test';
+const ORIGIN = 'https://app.waxseal.test';
+const ANCHOR_LINES = readFileSync(join(GENERATED_DIR, 'anchors.ds'), 'utf8').trim().split('\n');
+const NS = 1_000_000_000n;
+
+let c: Deployed;
+const owner = Ed25519KeyIdentity.generate();
+
+beforeAll(async () => {
+  c = await deploy({ app_origin: ORIGIN, mail_hosts: [HOST], root_anchors: ANCHOR_LINES }, undefined, {
+    now: BigInt(VERIFY_TIME) * NS,
+  });
+}, 120_000);
+afterAll(async () => c?.backend.tearDown());
+
+function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
+  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
+  return r.Ok;
+}
+
+const gateway = () => c.actor(Ed25519KeyIdentity.generate());
+
+/** A message from `from` with the nonce in the Subject, signed by dkimpy as `d=<domain>; s=sel` (Ed25519). */
+function mail(
+  from: string,
+  nonce: string,
+  to: string,
+  domain = from.split('@')[1]!,
+  opts: { headers?: string[] } = {},
+) {
+  const [signed] = signMail([
+    {
+      message: compose({ from, subject: `Waxseal ${nonce}`, to }),
+      domain,
+      selector: 'sel',
+      key: 'ed25519',
+      headers: opts.headers ?? ['from', 'to', 'subject', 'date', 'message-id'],
+      timestamp: VERIFY_TIME - 60,
+    },
+  ]);
+  return bytes(signed!);
+}
+
+async function send(message: Uint8Array, to: string, proof?: Uint8Array) {
+  return gateway().smtp_request({
+    envelope: { mail_from: 'someone@example.test', rcpt_to: [to] },
+    message,
+    dns_proof: proof ? [proof] : [],
+  });
+}
+
+async function newIdentity() {
+  return ok(await c.actor(owner).create_identity());
+}
+
+describe('setup', () => {
+  it('completes with the proof attached by the gateway, and records the address', async () => {
+    const anchor = await newIdentity();
+    const address = 'alice@ecdsa.wxtest';
+    const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+    expect(ch.mailbox).toBe(`register@${HOST}`);
+    expect(ch.nonce).toMatch(/^WX-[a-z2-7]{20}$/);
+    expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ Pending: null });
+    const proof = await emailProof('ecdsa.wxtest', ['sel']);
+    expect(await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox, proof.chain)).toEqual({ Ok: null });
+    expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ SetupComplete: { address } });
+    const info = ok(await c.actor(owner).identity_info(anchor));
+    expect(info.recovery_address[0]?.address).toBe(address);
+    expect(info.log.map((e) => Object.keys(e.kind)[0])).toContain('RecoveryEmailAdded');
+  });
+
+  it('without a proof waits in NeedProof, then completes on submit (DKIM key behind a cross-zone CNAME, no _dmarc)', async () => {
+    const anchor = await newIdentity();
+    const address = 'bob@cname-src.wxtest';
+    const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+    expect(await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox)).toEqual({ Ok: null });
+    const status = await c.actor().email_challenge_status(ch.nonce);
+    expect(status).toMatchObject({ NeedProof: { domain: 'cname-src.wxtest', selectors: ['sel'] } });
+    const proof = await emailProof('cname-src.wxtest', ['sel'], ZONE_WITHOUT_DMARC);
+    const after = ok(await c.actor().email_challenge_submit_proof(ch.nonce, proof.chain));
+    expect(after).toEqual({ SetupComplete: { address } });
+  });
+
+  it('refuses a tampered proof without ending the challenge, then accepts the real one', async () => {
+    const anchor = await newIdentity();
+    const address = 'carol@ed25519.wxtest';
+    const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+    await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox);
+    const proof = await emailProof('ed25519.wxtest', ['sel']);
+    // Flip one byte of the DKIM key's TXT RDATA (the record the verdict depends on).
+    const records = parseChain(proof.chain, 200).map((rr) => {
+      if (rr.type !== TYPE.TXT || !nameToText(rr.name).startsWith('sel._domainkey.')) return rr;
+      const rdata = rr.rdata.slice();
+      rdata[rdata.length - 3]! ^= 1;
+      return { ...rr, rdata };
+    });
+    const tampered = encodeChain(records);
+    expect(tampered).not.toEqual(proof.chain);
+    expect(await c.actor().email_challenge_submit_proof(ch.nonce, tampered)).toMatchObject({
+      Err: { code: 'ProofInvalid' },
+    });
+    expect(ok(await c.actor().email_challenge_submit_proof(ch.nonce, proof.chain))).toEqual({
+      SetupComplete: { address },
+    });
+  });
+
+  it('fails with AddressMismatch, SubjectNotSigned, WrongFlow and AddressAlreadyRegistered', async () => {
+    const anchor = await newIdentity();
+    const proof = await emailProof('ecdsa.wxtest', ['sel']);
+    const a = ok(await c.actor(owner).email_setup_prepare(anchor, 'dave@ecdsa.wxtest'));
+    await send(mail('eve@ecdsa.wxtest', a.nonce, a.mailbox), a.mailbox, proof.chain);
+    expect(await c.actor().email_challenge_status(a.nonce)).toMatchObject({
+      Failed: { code: 'AddressMismatch' },
+    });
+
+    const b = ok(await c.actor(owner).email_setup_prepare(anchor, 'dave@ecdsa.wxtest'));
+    const unsignedSubject = mail('dave@ecdsa.wxtest', b.nonce, b.mailbox, undefined, {
+      headers: ['from', 'to', 'date'],
+    });
+    await send(unsignedSubject, b.mailbox, proof.chain);
+    expect(await c.actor().email_challenge_status(b.nonce)).toMatchObject({
+      Failed: { code: 'SubjectNotSigned' },
+    });
+
+    const d = ok(await c.actor(owner).email_setup_prepare(anchor, 'dave@ecdsa.wxtest'));
+    const recoverBox = `recover@${HOST}`;
+    await send(mail('dave@ecdsa.wxtest', d.nonce, recoverBox), recoverBox, proof.chain);
+    expect(await c.actor().email_challenge_status(d.nonce)).toMatchObject({ Failed: { code: 'WrongFlow' } });
+
+    // alice@ecdsa.wxtest belongs to the identity of the first test.
+    const other = await newIdentity();
+    const e = ok(await c.actor(owner).email_setup_prepare(other, 'alice@ecdsa.wxtest'));
+    await send(mail('alice@ecdsa.wxtest', e.nonce, e.mailbox), e.mailbox, proof.chain);
+    expect(await c.actor().email_challenge_status(e.nonce)).toMatchObject({
+      Failed: { code: 'AddressAlreadyRegistered' },
+    });
+  });
+
+  it('a second email for a finished nonce changes nothing; an expired nonce reads Expired', async () => {
+    const anchor = await newIdentity();
+    const address = 'frank@ecdsa.wxtest';
+    const proof = await emailProof('ecdsa.wxtest', ['sel']);
+    const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+    const m = mail(address, ch.nonce, ch.mailbox);
+    await send(m, ch.mailbox, proof.chain);
+    expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ SetupComplete: { address } });
+    expect(await send(m, ch.mailbox, proof.chain)).toEqual({ Ok: null });
+    expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ SetupComplete: { address } });
+    expect(await c.actor().email_challenge_status('WX-aaaaaaaaaaaaaaaaaaaa')).toEqual({ Expired: null });
+  });
+});
+
+describe('SMTP envelope and bounds', () => {
+  it.each([
+    [['recover@mail.waxseal.test'], { Ok: null }],
+    [['REGISTER@MAIL.WAXSEAL.TEST'], { Ok: null }],
+    [['someone@mail.waxseal.test'], { Err: { code: 550 } }],
+    [['recover@elsewhere.test'], { Err: { code: 550 } }],
+    [['recover@mail.waxseal.test', 'x@y.test'], { Err: { code: 551 } }],
+    [[], { Err: { code: 551 } }],
+  ])('validate %j', async (rcpt, expected) => {
+    expect(await c.actor().smtp_request_validate({ mail_from: 'a@b.test', rcpt_to: rcpt })).toMatchObject(
+      expected,
+    );
+  });
+
+  it('refuses oversize messages and proofs with 552, and too many header fields with 554', async () => {
+    const to = `recover@${HOST}`;
+    const big = new Uint8Array(64 * 1024 + 1).fill(0x61);
+    expect(await send(big, to)).toMatchObject({ Err: { code: 552 } });
+    expect(await send(bytes(compose({ from: 'a@b.test' })), to, new Uint8Array(32 * 1024 + 1))).toMatchObject(
+      {
+        Err: { code: 552 },
+      },
+    );
+    const many = compose({
+      from: 'a@b.test',
+      extraHeaders: Array.from({ length: 100 }, (_, i) => `X-H${i}: v`),
+    });
+    expect(await send(bytes(many), to)).toMatchObject({ Err: { code: 554 } });
+    const longLine = compose({ from: 'a@b.test', extraHeaders: [`X-Long: ${'v'.repeat(8200)}`] });
+    expect(await send(bytes(longLine), to)).toMatchObject({ Err: { code: 554 } });
+  });
+
+  it('answers Ok for mail that names no challenge, or is not mail at all', async () => {
+    const to = `recover@${HOST}`;
+    expect(await send(new Uint8Array([0, 1, 2, 3]), to)).toEqual({ Ok: null });
+    expect(await send(bytes(compose({ from: 'a@b.test', subject: 'WX-bbbbbbbbbbbbbbbbbbbb' })), to)).toEqual({
+      Ok: null,
+    });
+  });
+});
+
+describe('recovery', () => {
+  it('signs the person back in: RecoveryReady, delegation verified, DelegationIdentity is the management principal', async () => {
+    const anchor = await newIdentity();
+    const address = 'grace@ecdsa.wxtest';
+    const proof = await emailProof('ecdsa.wxtest', ['sel']);
+    const setup = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+    await send(mail(address, setup.nonce, setup.mailbox), setup.mailbox, proof.chain);
+
+    const session = Ed25519KeyIdentity.generate();
+    const sessionKey = new Uint8Array(session.getPublicKey().toDer());
+    const ch = ok(await c.actor().email_recovery_prepare(address, sessionKey));
+    expect(ch.mailbox).toBe(`recover@${HOST}`);
+    await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
+    const status = await c.actor().email_challenge_status(ch.nonce);
+    if (!('RecoveryReady' in status))
+      throw new Error(JSON.stringify(status, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    const { user_key, expiration } = status.RecoveryReady;
+    expect(status.RecoveryReady.anchor).toBe(anchor);
+
+    const signed = ok(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration));
+    const verdict = await verifyDelegationSignature(
+      user_key,
+      { pubkey: sessionKey, expiration },
+      signed.signature,
+      {
+        rootKey: await c.backend.rootKey(),
+        expectedCanisterId: c.id.toUint8Array(),
+      },
+    );
+    expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
+    const chain = DelegationChain.fromDelegations(
+      [{ delegation: { ...signed.delegation, targets: undefined }, signature: signed.signature } as never],
+      user_key as never,
+    );
+    const delegated = DelegationIdentity.fromDelegation(session, chain);
+    expect(delegated.getPrincipal().toText()).toBe(Principal.selfAuthenticating(user_key).toText());
+    // Authorized for the identity: it can add a new device.
+    ok(await c.actor(delegated).add_authenticator(anchor, Ed25519KeyIdentity.generate().getPrincipal()));
+    const info = ok(await c.actor(delegated).identity_info(anchor));
+    expect(info.log.map((e) => Object.keys(e.kind)[0])).toContain('RecoveredByEmail');
+    expect(info.recovery_address[0]?.last_used).toHaveLength(1);
+
+    // A different session key or expiration gets nothing.
+    const otherKey = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
+    expect(await c.actor().email_recovery_get_delegation(ch.nonce, otherKey, expiration)).toMatchObject({
+      Err: { code: 'NoSuchDelegation' },
+    });
+  });
+
+  it('an unregistered address gets the same answer and never completes', async () => {
+    const sessionKey = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
+    const ch = ok(await c.actor().email_recovery_prepare('nobody@ecdsa.wxtest', sessionKey));
+    expect(Object.keys(ch).sort()).toEqual(['expires_at', 'mailbox', 'nonce']);
+    const proof = await emailProof('ecdsa.wxtest', ['sel']);
+    await send(mail('nobody@ecdsa.wxtest', ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
+    expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ Pending: null });
+  });
+
+  it('refuses a bad session key and a bad address with typed errors', async () => {
+    expect(await c.actor().email_recovery_prepare('x@ecdsa.wxtest', new Uint8Array(10))).toMatchObject({
+      Err: { code: 'InvalidSessionKey' },
+    });
+    const key = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
+    expect(await c.actor().email_recovery_prepare('not an address', key)).toMatchObject({
+      Err: { code: 'InvalidAddress' },
+    });
+  });
+});
