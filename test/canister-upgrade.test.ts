@@ -1,0 +1,144 @@
+/**
+ * Upgrade safety on the compiled canister wasm (protocol.md §3, ic-notes.md §2.5): a challenge in NeedProof
+ * finishes after an upgrade; identities, bindings, the audit log, the salt (same principals) and the config
+ * survive; an upgrade with an omitted config field keeps it. Also the anti-enumeration property of recovery
+ * prepare: same answer shape and instruction counts within 10 % for registered and unknown addresses.
+ */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Deployed, deploy, encodeInit, INSTR_WASM, WASM } from './helpers/canister.ts';
+import { bytes, compose, emailProof, signMail, VERIFY_TIME } from './helpers/challenge-mail.ts';
+import { GENERATED_DIR } from './helpers/dns-servers.ts';
+
+const HOST = 'mail.waxseal.test';
+const ORIGIN = 'https://app.waxseal.test';
+const ANCHOR_LINES = readFileSync(join(GENERATED_DIR, 'anchors.ds'), 'utf8').trim().split('\n');
+const NS = 1_000_000_000n;
+const owner = Ed25519KeyIdentity.generate();
+
+function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
+  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
+  return r.Ok;
+}
+
+function mail(from: string, nonce: string, to: string) {
+  const [signed] = signMail([
+    {
+      message: compose({ from, subject: `Waxseal ${nonce}`, to }),
+      domain: from.split('@')[1]!,
+      selector: 'sel',
+      key: 'ed25519',
+      headers: ['from', 'to', 'subject', 'date', 'message-id'],
+      timestamp: VERIFY_TIME - 60,
+    },
+  ]);
+  return bytes(signed!);
+}
+
+describe('upgrade', () => {
+  let c: Deployed;
+  beforeAll(async () => {
+    c = await deploy(
+      { app_origin: ORIGIN, mail_hosts: [HOST], root_anchors: ANCHOR_LINES, identity_number_start: 500n },
+      WASM,
+      { now: BigInt(VERIFY_TIME) * NS },
+    );
+  }, 120_000);
+  afterAll(async () => c?.backend.tearDown());
+
+  it('keeps state and finishes a NeedProof challenge across upgrades', async () => {
+    const anchor = ok(await c.actor(owner).create_identity());
+    const first = 'ivy@ed25519.wxtest';
+    const proof = await emailProof('ed25519.wxtest', ['sel']);
+    const bound = ok(await c.actor(owner).email_setup_prepare(anchor, first));
+    await c.actor().smtp_request({
+      envelope: { mail_from: 'x@y.test', rcpt_to: [bound.mailbox] },
+      message: mail(first, bound.nonce, bound.mailbox),
+      dns_proof: [proof.chain],
+    });
+    const session = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
+    const before = ok(await c.actor(owner).prepare_delegation(anchor, ORIGIN, session, []));
+    const infoBefore = ok(await c.actor(owner).identity_info(anchor));
+    const configBefore = await c.actor().config();
+
+    // A second identity's challenge waits for a proof across the upgrade.
+    const anchor2 = ok(await c.actor(owner).create_identity());
+    const pending = ok(await c.actor(owner).email_setup_prepare(anchor2, 'jack@ed25519.wxtest'));
+    await c.actor().smtp_request({
+      envelope: { mail_from: 'x@y.test', rcpt_to: [pending.mailbox] },
+      message: mail('jack@ed25519.wxtest', pending.nonce, pending.mailbox),
+      dns_proof: [],
+    });
+    expect(await c.actor().email_challenge_status(pending.nonce)).toMatchObject({ NeedProof: {} });
+
+    // Upgrade with every field omitted, then with only mail_hosts changed.
+    await c.backend.upgrade(c.id, WASM, { arg: encodeInit(null) });
+    expect(await c.actor().config()).toEqual(configBefore);
+    await c.backend.upgrade(c.id, WASM, { arg: encodeInit({ mail_hosts: [HOST, 'mx2.waxseal.test'] }) });
+    const configAfter = await c.actor().config();
+    expect(configAfter).toEqual({ ...configBefore, mail_hosts: [HOST, 'mx2.waxseal.test'] });
+
+    expect(ok(await c.actor(owner).identity_info(anchor))).toEqual(infoBefore);
+    // Same salt: the same user key for the same identity and origin.
+    const after = ok(await c.actor(owner).prepare_delegation(anchor, ORIGIN, session, []));
+    expect(after.user_key).toEqual(before.user_key);
+    // Numbering continues.
+    expect(ok(await c.actor(owner).create_identity())).toBe(anchor2 + 1n);
+    // The waiting challenge finishes after the upgrade.
+    const proof2 = await emailProof('ed25519.wxtest', ['sel']);
+    expect(ok(await c.actor().email_challenge_submit_proof(pending.nonce, proof2.chain))).toEqual({
+      SetupComplete: { address: 'jack@ed25519.wxtest' },
+    });
+  });
+});
+
+describe('anti-enumeration (instrumented wasm)', () => {
+  let c: Deployed;
+  beforeAll(async () => {
+    c = await deploy({ app_origin: ORIGIN, mail_hosts: [HOST], root_anchors: ANCHOR_LINES }, INSTR_WASM, {
+      now: BigInt(VERIFY_TIME) * NS,
+    });
+  }, 120_000);
+  afterAll(async () => c?.backend.tearDown());
+
+  // PocketIC reports no instruction counts, so this one runs on the Node host only.
+  it.runIf(!process.env.POCKET_IC_BIN)(
+    'recovery prepare answers alike for registered and unknown addresses (Node host)',
+    async () => {
+      const anchor = ok(await c.actor(owner).create_identity());
+      const address = 'kate@ed25519.wxtest';
+      const proof = await emailProof('ed25519.wxtest', ['sel']);
+      const setup = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+      await c.actor().smtp_request({
+        envelope: { mail_from: 'x@y.test', rcpt_to: [setup.mailbox] },
+        message: mail(address, setup.nonce, setup.mailbox),
+        dns_proof: [proof.chain],
+      });
+      expect(await c.actor().email_challenge_status(setup.nonce)).toEqual({ SetupComplete: { address } });
+
+      const key = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
+      const measure = async (addr: string) => {
+        const r = ok(await c.actor().email_recovery_prepare(addr, key));
+        return {
+          shape: Object.keys(r).sort(),
+          mailbox: r.mailbox,
+          instructions: c.backend.instructionsOfLastCall()!,
+        };
+      };
+      const runs = [];
+      for (let i = 0; i < 3; i++)
+        runs.push(await measure(address), await measure('nobody.here@ed25519.wxtest'));
+      const known = runs.filter((_, i) => i % 2 === 0);
+      const unknown = runs.filter((_, i) => i % 2 === 1);
+      expect(known[0]!.shape).toEqual(unknown[0]!.shape);
+      expect(known[0]!.mailbox).toBe(unknown[0]!.mailbox);
+      const avg = (xs: typeof runs) => xs.reduce((n, r) => n + Number(r.instructions), 0) / xs.length;
+      const [a, b] = [avg(known), avg(unknown)];
+      expect(a).toBeGreaterThan(0);
+      expect(Math.abs(a - b) / Math.max(a, b)).toBeLessThan(0.1);
+    },
+  );
+});
