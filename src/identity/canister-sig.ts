@@ -1,0 +1,60 @@
+/**
+ * Canister signatures (IC interface spec "Canister signatures"): the signature is the CBOR map
+ * `{certificate: blob, tree: hash-tree}` with the self-describe tag 55799, where `certificate` is the system's
+ * data certificate (`ic0.data_certificate_copy`, passed through unchanged) and `tree` a witness reconstructing
+ * to the canister's certified data.
+ *
+ * Pure: runs in the canister (QuickJS). The field order matches what II (serde_cbor) writes; decoders do not
+ * depend on it.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { type CborDecoded, CborWriter, decodeCbor, isCborMap, SELF_DESCRIBE_TAG } from './cbor.ts';
+import { type DelegationFields, delegationMessageHash } from './delegation.ts';
+import { type HashTree, hashTreeFromCbor, writeHashTree } from './hash-tree.ts';
+import type { SignatureMap } from './signature-map.ts';
+
+export interface CanisterSignature {
+  readonly certificate: Uint8Array;
+  readonly tree: HashTree;
+}
+
+/** `d9 d9 f7 · {"certificate": bytes, "tree": tree}`. */
+export function encodeCanisterSignature(certificate: Uint8Array, tree: HashTree): Uint8Array {
+  const w = new CborWriter(certificate.length + 512);
+  w.tag(SELF_DESCRIBE_TAG).mapHeader(2).text('certificate').bytes(certificate).text('tree');
+  return writeHashTree(w, tree).finish();
+}
+
+/**
+ * Parses a signature; null if it is not a map with a byte-string `certificate` and a valid hash tree `tree`.
+ * Other fields are ignored, as the IC's decoder does.
+ */
+export function decodeCanisterSignature(bytes: Uint8Array): CanisterSignature | null {
+  let v: CborDecoded;
+  try {
+    v = decodeCbor(bytes);
+  } catch {
+    return null;
+  }
+  if (!isCborMap(v)) return null;
+  const certificate = v.certificate;
+  const treeValue = v.tree;
+  if (!(certificate instanceof Uint8Array) || treeValue === undefined) return null;
+  const tree = hashTreeFromCbor(treeValue);
+  return tree ? { certificate, tree } : null;
+}
+
+/**
+ * `get_delegation`'s signature: the witness for `(SHA-256(seed), SHA-256(payload(delegation)))` from `map`
+ * wrapped with the certificate. Undefined when the map has no such signature (`no_such_delegation`).
+ * Costs two short SHA-256 calls plus the RIH; the witness itself needs no hashing.
+ */
+export function delegationSignatureCbor(
+  map: SignatureMap,
+  certificate: Uint8Array,
+  seed: Uint8Array,
+  delegation: DelegationFields,
+): Uint8Array | undefined {
+  const witness = map.witness(sha256(seed), delegationMessageHash(delegation));
+  return witness && encodeCanisterSignature(certificate, witness);
+}
