@@ -166,6 +166,11 @@ function checkRootAnchors(lines: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * Plain-HTTP providers on loopback, for the local stack and tests only: the IC's HTTPS outcalls reject them, so
+ * they can never be used on a real subnet.
+ */
+const LOOPBACK_URL = /^http:\/\/(?:127\.0\.0\.1|localhost)(?::[0-9]{1,5})?\/[\x21-\x7e]*$/;
 const PROVIDER_URL = /^https:\/\/([a-z0-9.-]+)(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$/;
 
 /**
@@ -184,7 +189,8 @@ function checkDoh(doh: DohSettings): DohSettings {
       fail('doh.providers', `bad name ${JSON.stringify(name)}`);
     }
     const match = url.length <= CONFIG_LIMITS.providerUrlChars ? PROVIDER_URL.exec(url) : null;
-    if (match === null || domainProblem(match[1]!) !== null) {
+    const loopback = url.length <= CONFIG_LIMITS.providerUrlChars && LOOPBACK_URL.test(url);
+    if (!loopback && (match === null || domainProblem(match[1]!) !== null)) {
       fail('doh.providers', `${JSON.stringify(url)} is not an https:// URL with a lowercase host`);
     }
     if (providers.some((p) => p.name === name || p.url === url)) {

@@ -78,7 +78,7 @@ export function prepareDelegation(
   signatures.add(
     sha256(seed),
     delegationMessageHash({ pubkey: sessionKey, expiration }),
-    now + SIGNATURE_TTL_NS,
+    now + signatureTtlNs,
   );
   certifiedDataSet(signatures.certifiedData());
   return { userKey: canisterSigPublicKeyDer(s.canisterId, seed), expiration };

@@ -3,7 +3,8 @@
  * submission, and completing a verified flow. The decisions themselves are the pure functions of
  * src/challenge/flow.ts; this module stores their results, binds addresses and prepares delegations.
  */
-import { call, IDL, type Principal } from 'azle';
+import { call, IDL, time as icNow, type Principal, setTimer } from 'azle';
+import { quorumLookup } from '../src/challenge/doh-quorum.ts';
 import {
   checkRequestBounds,
   mailboxFor,
@@ -11,6 +12,7 @@ import {
   validateRequest,
 } from '../src/challenge/envelope.ts';
 import {
+  completeResolving,
   type Decision,
   type FlowContext,
   failed,
@@ -24,11 +26,20 @@ import { makeNonce, NONCE_RANDOM_BYTES } from '../src/challenge/nonce.ts';
 import { ChallengeStore } from '../src/challenge/store.ts';
 import { CHALLENGE_TTL, type Challenge, type ChallengeState } from '../src/challenge/types.ts';
 import { pureCrypto } from '../src/crypto/pure.ts';
+import type { TxtAnswer } from '../src/dns/lookup.ts';
 import { parseAnchors } from '../src/dnssec/dnskey.ts';
 import { parseAddress } from '../src/mail/address.ts';
 import { currentConfig } from './config.ts';
 import { checkSessionKey, prepareDelegation } from './delegations.ts';
-import { anchorForAddress, bindAddress, IdentityError, markRecovered } from './identities.ts';
+import { dohAllowed, resolveTxt } from './doh.ts';
+import {
+  anchorForAddress,
+  bindAddress,
+  boundAddressCount,
+  IdentityError,
+  markRecovered,
+} from './identities.ts';
+import { registerMetric } from './metrics.ts';
 import { MEMORY, stableKv } from './state.ts';
 
 const store = new ChallengeStore({
@@ -111,6 +122,7 @@ function flowContext(now: bigint): FlowContext {
     now,
     anchors: parseAnchors(currentConfig().root_anchors.join('\n')),
     crypto: pureCrypto,
+    dohAllowed,
     twoPhase: true,
     hashKeptMessage: false,
   };
@@ -134,6 +146,8 @@ function apply(
   if (decision.kind === 'update') {
     store.setState(challenge.nonce, decision.state, now);
     if (decision.keepMessage) store.putMessage(challenge.nonce, message, now);
+    // The canister drives DoH itself (protocol.md §8); the status reads Resolving meanwhile.
+    if (decision.state.kind === 'Resolving') setTimer(0, () => resolveChallenge(challenge.nonce, ctx));
     return;
   }
   store.setState(challenge.nonce, complete(challenge, decision.address, now, ctx), now);
@@ -219,7 +233,7 @@ export async function submitChallengeProof(
   const bounds = checkRequestBounds({ message: new Uint8Array(0), dns_proof: proof });
   if (bounds) throw new IdentityError('ProofTooLarge', bounds.message);
   const challenge = store.get(nonce, now);
-  if (!challenge || challenge.state.kind !== 'NeedProof') {
+  if (challenge?.state.kind !== 'NeedProof') {
     throw new IdentityError('NotAwaitingProof', 'this challenge is not waiting for a proof');
   }
   const message = store.message(nonce, now);
@@ -252,3 +266,31 @@ export function recoveryChallenge(nonce: string, sessionKey: Uint8Array, expirat
 }
 
 export { CHALLENGE_TTL };
+
+/** Fetches the names a Resolving challenge waits for over DoH, then finishes its verification. */
+async function resolveChallenge(nonce: string, ctx: CompletionContext): Promise<void> {
+  const start = store.get(nonce, icNow());
+  if (start?.state.kind !== 'Resolving') return;
+  const names = start.state.names;
+  const answers = await Promise.all(names.map((n) => resolveTxt(n, icNow)));
+  const results = new Map<string, TxtAnswer>(names.map((n, i) => [n, answers[i]!]));
+  const now = icNow();
+  const challenge = store.get(nonce, now);
+  const message = store.message(nonce, now);
+  if (!challenge || !message) return;
+  const decision = await completeResolving(challenge, message, quorumLookup(results), flowContext(now));
+  apply(challenge, message, decision, now, ctx);
+}
+
+registerMetric({
+  name: 'waxseal_pending_challenges',
+  help: 'Challenges stored (live or expired and not yet purged; capped at 10,000).',
+  type: 'gauge',
+  value: () => store.size(),
+});
+registerMetric({
+  name: 'waxseal_bound_addresses',
+  help: 'Recovery addresses bound to identities.',
+  type: 'gauge',
+  value: () => boundAddressCount(),
+});

@@ -29,6 +29,7 @@ import {
 } from './candid.ts';
 import { currentConfig, installConfig, upgradeConfig } from './config.ts';
 import { getDelegation, prepareDelegation, resetSignatures } from './delegations.ts';
+import { dohTransform, HttpOutcallResponse, TransformArgs } from './doh.ts';
 import {
   challengeStatus,
   prepareRecovery,
@@ -220,6 +221,12 @@ export default class {
       completion(),
     );
     return refused ? { Err: refused } : { Ok: null };
+  }
+
+  /** Reduces a DoH response to its sorted TXT answer so that every replica sees the same bytes (protocol.md §8). */
+  @query([TransformArgs], HttpOutcallResponse)
+  doh_transform(args: TransformArgs): HttpOutcallResponse {
+    return dohTransform(args);
   }
 
   @query([HttpRequest], HttpResponse)

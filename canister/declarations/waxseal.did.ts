@@ -197,6 +197,18 @@ export type GetDelegationResult = { 'Ok' : SignedDelegation } |
  */
 export type HeaderField = [string, string];
 /**
+ * A header of an HTTPS outcall response (IC management canister `http_request`).
+ */
+export interface HttpOutcallHeader { 'value' : string, 'name' : string }
+/**
+ * An HTTPS outcall response, as the management canister passes it to a transform.
+ */
+export interface HttpOutcallResponse {
+  'status' : bigint,
+  'body' : Uint8Array,
+  'headers' : Array<HttpOutcallHeader>,
+}
+/**
  * A request from the IC HTTP gateway (HTTP Gateway Protocol).
  */
 export interface HttpRequest {
@@ -321,6 +333,13 @@ export type SmtpResponse = { 'Ok' : null } |
 export type SubmitProofResult = { 'Ok' : ChallengeStatus } |
   { 'Err' : ApiError };
 /**
+ * The transform's argument: the raw response and the context given with the request (the DNS query).
+ */
+export interface TransformArgs {
+  'context' : Uint8Array,
+  'response' : HttpOutcallResponse,
+}
+/**
  * Success without a value, or why the request was refused (nothing changed).
  */
 export type UnitResult = { 'Ok' : null } |
@@ -340,6 +359,11 @@ export interface _SERVICE {
    * its number, allocated sequentially from `identity_number_start`.
    */
   'create_identity' : ActorMethod<[], AnchorResult>,
+  /**
+   * Transform for the canister's own DoH outcalls: reduces a DNS response to its sorted TXT answer (or a fixed
+   * marker for no record / error) so that replicas agree. Only the management canister calls it usefully.
+   */
+  'doh_transform' : ActorMethod<[TransformArgs], HttpOutcallResponse>,
   /**
    * Where the challenge stands.
    */
@@ -447,6 +471,19 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL }) => {
     'mail_hosts' : IDL.Vec(IDL.Text),
   });
   const AnchorResult = IDL.Variant({ 'Ok' : IDL.Nat64, 'Err' : ApiError });
+  const HttpOutcallHeader = IDL.Record({
+    'value' : IDL.Text,
+    'name' : IDL.Text,
+  });
+  const HttpOutcallResponse = IDL.Record({
+    'status' : IDL.Nat,
+    'body' : IDL.Vec(IDL.Nat8),
+    'headers' : IDL.Vec(HttpOutcallHeader),
+  });
+  const TransformArgs = IDL.Record({
+    'context' : IDL.Vec(IDL.Nat8),
+    'response' : HttpOutcallResponse,
+  });
   const Check = IDL.Record({
     'status' : IDL.Variant({
       'Skipped' : IDL.Null,
@@ -573,6 +610,11 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL }) => {
       ),
     'config' : IDL.Func([], [ConfigView], ['query']),
     'create_identity' : IDL.Func([], [AnchorResult], []),
+    'doh_transform' : IDL.Func(
+        [TransformArgs],
+        [HttpOutcallResponse],
+        ['query'],
+      ),
     'email_challenge_status' : IDL.Func(
         [IDL.Text],
         [ChallengeStatus],

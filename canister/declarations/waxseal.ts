@@ -94,6 +94,11 @@ export interface AuditEntry {
     kind: AuditKind;
     caller: Principal;
 }
+export interface HttpOutcallResponse {
+    status: bigint;
+    body: Uint8Array;
+    headers: Array<HttpOutcallHeader>;
+}
 export interface ConfigView {
     /**
      * DoH fallback settings.
@@ -157,6 +162,10 @@ export interface SmtpEnvelope {
     mail_from: string;
     rcpt_to: Array<string>;
 }
+export interface HttpOutcallHeader {
+    value: string;
+    name: string;
+}
 export interface SmtpRequest {
     envelope: SmtpEnvelope;
     dns_proof?: Uint8Array;
@@ -166,6 +175,10 @@ export interface RecoveryAddress {
     created_at: bigint;
     address: string;
     last_used?: bigint;
+}
+export interface TransformArgs {
+    context: Uint8Array;
+    response: HttpOutcallResponse;
 }
 export interface SignedDelegation {
     signature: Uint8Array;
@@ -343,6 +356,7 @@ export interface waxsealInterface {
     add_authenticator(arg0: bigint, arg1: Principal): Promise<UnitResult>;
     config(): Promise<ConfigView>;
     create_identity(): Promise<AnchorResult>;
+    doh_transform(arg0: TransformArgs): Promise<HttpOutcallResponse>;
     email_challenge_status(nonce: string): Promise<ChallengeStatus>;
     email_challenge_submit_proof(nonce: string, proof: Uint8Array): Promise<SubmitProofResult>;
     email_credential_remove(anchor: bigint): Promise<UnitResult>;
@@ -372,6 +386,10 @@ export class Waxseal implements waxsealInterface {
     async create_identity(): Promise<AnchorResult> {
         const result = await this.actor.create_identity();
         return from_candid_AnchorResult_n3(result);
+    }
+    async doh_transform(arg0: TransformArgs): Promise<HttpOutcallResponse> {
+        const result = await this.actor.doh_transform(arg0);
+        return result;
     }
     async email_challenge_status(arg0: string): Promise<ChallengeStatus> {
         const result = await this.actor.email_challenge_status(arg0);

@@ -34,6 +34,8 @@ export interface DnsStack {
   dnsPort: number;
   /** RFC 8484 endpoint, e.g. http://127.0.0.1:40123/dns-query (plain HTTP). */
   dohUrl: string;
+  /** Every DoH listener (the first is `dohUrl`), when more were asked for. */
+  dohUrls: string[];
   /** Temporary directory holding the generated configs (removed by stop()). */
   workDir: string;
   stop(): Promise<void>;
@@ -59,7 +61,7 @@ export function findBinary(name: string): string {
 }
 
 /** A port that was free a moment ago (bind port 0 on loopback, read it, close). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const srv = createServer();
     srv.once('error', rej);
@@ -157,17 +159,47 @@ function namedConf(dir: string, port: number, zonesDir: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-function dnsdistConf(namedPort: number, dohPort: number): string {
+/**
+ * A DoH listener that lies: queries for `name` reaching `port` get `txt` instead of the zone's answer
+ * (dnsdist's own SpoofRawAction on a DSTPortRule), to test quorums against disagreeing providers.
+ */
+export interface SpoofedListener {
+  port: number;
+  name: string;
+  txt: string;
+}
+
+function txtRdataLua(txt: string): string {
+  const bytes = [txt.length, ...Buffer.from(txt, 'latin1')];
+  return `"${bytes.map((b) => `\\${String(b).padStart(3, '0')}`).join('')}"`;
+}
+
+function dnsdistConf(namedPort: number, dohPorts: number[], spoofed: SpoofedListener[]): string {
   return [
     "setSecurityPollSuffix('')", // no security-status lookups on the network
     `newServer({address='127.0.0.1:${namedPort}', checkName='wxtest.', checkType='SOA'})`,
     // No certificate/key: dnsdist serves DoH over plain HTTP/1.1 (dnsdist >= 1.4; checked with 1.7.3).
-    `addDOHLocal('127.0.0.1:${dohPort}', nil, nil, '/dns-query', { customResponseHeaders = { ['access-control-allow-origin'] = '*' } })`,
+    ...dohPorts.map(
+      (port) =>
+        `addDOHLocal('127.0.0.1:${port}', nil, nil, '/dns-query', { customResponseHeaders = { ['access-control-allow-origin'] = '*' } })`,
+    ),
+    ...spoofed.map(
+      (s) =>
+        `addAction(AndRule({DSTPortRule(${s.port}), QNameRule('${s.name}'), QTypeRule(DNSQType.TXT)}), SpoofRawAction(${txtRdataLua(s.txt)}))`,
+    ),
   ].join('\n');
 }
 
 /** Starts named and dnsdist on loopback; resolves once both answer. */
-export async function startDnsStack(opts: { zonesDir?: string } = {}): Promise<DnsStack> {
+export async function startDnsStack(
+  opts: {
+    zonesDir?: string;
+    /** How many DoH listeners (default 1). */
+    dohListeners?: number;
+    /** Listeners (by index into dohUrls) that answer one TXT name falsely. */
+    spoof?: { listener: number; name: string; txt: string }[];
+  } = {},
+): Promise<DnsStack> {
   const zonesDir = resolve(opts.zonesDir ?? GENERATED_DIR);
   const named = findBinary('named');
   const dnsdist = findBinary('dnsdist');
@@ -203,8 +235,15 @@ export async function startDnsStack(opts: { zonesDir?: string } = {}): Promise<D
       return r.code === 0 && r.out.includes('hostmaster');
     });
 
-    const dohPort = await freePort();
-    writeFileSync(join(workDir, 'dnsdist.conf'), dnsdistConf(dnsPort, dohPort));
+    const dohPorts: number[] = [];
+    for (let i = 0; i < (opts.dohListeners ?? 1); i++) dohPorts.push(await freePort());
+    const dohPort = dohPorts[0]!;
+    const spoofed = (opts.spoof ?? []).map((s) => ({
+      port: dohPorts[s.listener]!,
+      name: s.name,
+      txt: s.txt,
+    }));
+    writeFileSync(join(workDir, 'dnsdist.conf'), dnsdistConf(dnsPort, dohPorts, spoofed));
     const d = launch(dnsdist, ['--supervised', '--disable-syslog', '-C', join(workDir, 'dnsdist.conf')]);
     started.push(d);
     const dohUrl = `http://127.0.0.1:${dohPort}/dns-query`;
@@ -215,7 +254,8 @@ export async function startDnsStack(opts: { zonesDir?: string } = {}): Promise<D
       return res.status === 200 && res.headers.get('content-type') === 'application/dns-message';
     });
 
-    return { dnsPort, dohUrl, workDir, stop };
+    const dohUrls = dohPorts.map((p) => `http://127.0.0.1:${p}/dns-query`);
+    return { dnsPort, dohUrl, dohUrls, workDir, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -1,0 +1,143 @@
+/**
+ * The DoH fallback of protocol.md §8: for allowed domains the canister fetches TXT records itself with HTTPS
+ * outcalls (RFC 8484 POST) to every configured provider, reduces each answer with the `doh_transform` query so
+ * replicas agree, and accepts a value only when `quorum` providers returned identical bytes
+ * (src/challenge/doh-quorum.ts). Results are cached per name; concurrent requests for a name share one fetch.
+ */
+import { call, canisterSelf, IDL } from 'azle';
+import {
+  type DohAnswer,
+  dohRequest,
+  isAllowedName,
+  quorum,
+  transformDohResponse,
+} from '../src/challenge/doh-quorum.ts';
+import type { TxtAnswer } from '../src/dns/lookup.ts';
+import { currentConfig } from './config.ts';
+import { registerMetric } from './metrics.ts';
+
+const HttpHeader = IDL.Record({ name: IDL.Text, value: IDL.Text });
+export const HttpOutcallResponse = IDL.Record({
+  status: IDL.Nat,
+  headers: IDL.Vec(HttpHeader),
+  body: IDL.Vec(IDL.Nat8),
+});
+export interface HttpOutcallResponse {
+  status: bigint;
+  headers: { name: string; value: string }[];
+  body: Uint8Array;
+}
+export const TransformArgs = IDL.Record({ response: HttpOutcallResponse, context: IDL.Vec(IDL.Nat8) });
+export interface TransformArgs {
+  response: HttpOutcallResponse;
+  context: Uint8Array;
+}
+const HttpRequestArgs = IDL.Record({
+  url: IDL.Text,
+  max_response_bytes: IDL.Opt(IDL.Nat64),
+  method: IDL.Variant({ get: IDL.Null, head: IDL.Null, post: IDL.Null }),
+  headers: IDL.Vec(HttpHeader),
+  body: IDL.Opt(IDL.Vec(IDL.Nat8)),
+  transform: IDL.Opt(
+    IDL.Record({
+      function: IDL.Func([TransformArgs], [HttpOutcallResponse], ['query']),
+      context: IDL.Vec(IDL.Nat8),
+    }),
+  ),
+});
+
+/** Cycles attached to one outcall (generous for a 4 KiB response on a 13-node subnet; unused cycles are refunded). */
+const OUTCALL_CYCLES = 1_000_000_000n;
+
+/** `doh_transform`: the reduced, deterministic answer (status and headers dropped, body = transform bytes). */
+export function dohTransform(args: TransformArgs): HttpOutcallResponse {
+  const ok = args.response.status >= 200n && args.response.status < 300n;
+  return {
+    status: 200n,
+    headers: [],
+    body: ok
+      ? transformDohResponse(args.response.body, args.context.length ? args.context : undefined)
+      : Uint8Array.of(0x45),
+  };
+}
+
+interface CacheEntry {
+  answer: TxtAnswer;
+  expiresAt: bigint;
+}
+const cache = new Map<string, CacheEntry>();
+const inFlight = new Map<string, Promise<TxtAnswer>>();
+let outcalls = 0n;
+
+export function dohOutcalls(): bigint {
+  return outcalls;
+}
+
+export function dohAllowed(name: string): boolean {
+  return isAllowedName(name, currentConfig().doh.allowed_domains);
+}
+
+async function fetchFrom(provider: { name: string; url: string }, name: string): Promise<DohAnswer> {
+  const req = dohRequest(provider, name);
+  outcalls++;
+  try {
+    const response = await call<unknown[], HttpOutcallResponse>('aaaaa-aa', 'http_request', {
+      paramIdlTypes: [HttpRequestArgs],
+      returnIdlType: HttpOutcallResponse,
+      args: [
+        {
+          url: req.url,
+          max_response_bytes: [BigInt(req.maxResponseBytes)],
+          method: { post: null },
+          headers: req.headers.map((h) => ({ name: h.name, value: h.value })),
+          body: [req.body],
+          transform: [{ function: [canisterSelf(), 'doh_transform'], context: req.body }],
+        },
+      ],
+      cycles: OUTCALL_CYCLES,
+    });
+    return response.body;
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+async function fetchName(name: string, now: bigint): Promise<TxtAnswer> {
+  const { providers, quorum: threshold, cache_seconds } = currentConfig().doh;
+  const answers = await Promise.all(providers.map((p) => fetchFrom(p, name)));
+  const answer = quorum(answers, threshold);
+  if (answer.kind !== 'temperror')
+    cache.set(name, { answer, expiresAt: now + BigInt(cache_seconds) * 1_000_000_000n });
+  return answer;
+}
+
+/** The quorum answer for `name` (lowercase, no trailing dot): cached, shared with a fetch in flight, or fetched. */
+export function resolveTxt(name: string, now: () => bigint): Promise<TxtAnswer> {
+  const cached = cache.get(name);
+  if (cached && cached.expiresAt > now()) return Promise.resolve(cached.answer);
+  let pending = inFlight.get(name);
+  if (!pending) {
+    pending = fetchName(name, now()).finally(() => inFlight.delete(name));
+    inFlight.set(name, pending);
+  }
+  return pending;
+}
+
+/** Only the cache, for deciding synchronously whether a fetch is needed. */
+export function cachedTxt(name: string, now: bigint): TxtAnswer | undefined {
+  const cached = cache.get(name);
+  return cached && cached.expiresAt > now ? cached.answer : undefined;
+}
+
+registerMetric({
+  name: 'waxseal_doh_outcalls',
+  help: 'HTTPS outcalls made to DoH providers since the last upgrade (cache hits make none).',
+  type: 'counter',
+  value: () => outcalls,
+});
+registerMetric({
+  name: 'waxseal_doh_cached_names',
+  help: 'DNS names whose DoH quorum answer is cached.',
+  type: 'gauge',
+  value: () => cache.size,
+});

@@ -1,0 +1,143 @@
+/**
+ * The DoH fallback on the compiled canister (protocol.md §8): the canister's own HTTPS outcalls go to five real
+ * DoH listeners (dnsdist in front of BIND on loopback), two of which lie about the DKIM key. Three identical
+ * answers are accepted; below the quorum the challenge fails with DnsLookupFailed; cached names make no new
+ * outcalls; a domain that is not on the allowlist is never fetched.
+ */
+import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Deployed, deploy } from './helpers/canister.ts';
+import { bytes, compose, signMail, VERIFY_TIME } from './helpers/challenge-mail.ts';
+import { type DnsStack, freePort, startDnsStack } from './helpers/dns-servers.ts';
+
+const HOST = 'mail.waxseal.test';
+const DOMAIN = 'unsigned.wxtest';
+const KEY_NAME = `sel._domainkey.${DOMAIN}.`;
+const NS = 1_000_000_000n;
+const owner = Ed25519KeyIdentity.generate();
+
+let stack: DnsStack;
+beforeAll(async () => {
+  stack = await startDnsStack({
+    dohListeners: 5,
+    spoof: [
+      {
+        listener: 3,
+        name: KEY_NAME,
+        txt: 'v=DKIM1; k=ed25519; p=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      },
+      {
+        listener: 4,
+        name: KEY_NAME,
+        txt: 'v=DKIM1; k=ed25519; p=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      },
+    ],
+  });
+}, 60_000);
+afterAll(async () => stack?.stop());
+
+function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
+  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
+  return r.Ok;
+}
+
+async function deployWith(providers: string[]): Promise<Deployed> {
+  return deploy(
+    {
+      app_origin: 'https://app.waxseal.test',
+      mail_hosts: [HOST],
+      doh: {
+        allowed_domains: [DOMAIN],
+        providers: providers.map((url, i) => ({ name: `p${i}`, url })),
+        quorum: 3,
+        cache_seconds: 3600,
+      },
+    },
+    undefined,
+    { now: BigInt(VERIFY_TIME) * NS },
+  );
+}
+
+function mail(from: string, nonce: string, to: string) {
+  const [signed] = signMail([
+    {
+      message: compose({ from, subject: `Waxseal ${nonce}`, to }),
+      domain: from.split('@')[1]!,
+      selector: 'sel',
+      key: 'ed25519',
+      headers: ['from', 'to', 'subject', 'date', 'message-id'],
+      timestamp: VERIFY_TIME - 60,
+    },
+  ]);
+  return bytes(signed!);
+}
+
+async function outcalls(c: Deployed): Promise<number> {
+  const page = await c
+    .actor()
+    .http_request({
+      method: 'GET',
+      url: '/metrics',
+      headers: [],
+      body: new Uint8Array(),
+      certificate_version: [],
+    });
+  const m = /^waxseal_doh_outcalls (\d+)$/m.exec(new TextDecoder().decode(page.body));
+  return Number(m![1]);
+}
+
+/** Runs a setup for `address` without a proof and waits (ticks) until the DoH fetch has settled. */
+async function setupOverDoh(c: Deployed, address: string) {
+  const anchor = ok(await c.actor(owner).create_identity());
+  const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+  await c.actor(Ed25519KeyIdentity.generate()).smtp_request({
+    envelope: { mail_from: 'x@y.test', rcpt_to: [ch.mailbox] },
+    message: mail(address, ch.nonce, ch.mailbox),
+    dns_proof: [],
+  });
+  for (let i = 0; i < 20; i++) {
+    const s = await c.actor().email_challenge_status(ch.nonce);
+    if (!('Resolving' in s)) return s;
+    await c.backend.tick();
+  }
+  return c.actor().email_challenge_status(ch.nonce);
+}
+
+describe('DoH quorum', () => {
+  it('accepts three identical answers out of five (two providers lie), and reuses the cache', async () => {
+    const c = await deployWith(stack.dohUrls);
+    try {
+      expect(await setupOverDoh(c, `ann@${DOMAIN}`)).toEqual({ SetupComplete: { address: `ann@${DOMAIN}` } });
+      const first = await outcalls(c);
+      // The DKIM key and the _dmarc record, each from five providers.
+      expect(first).toBe(10);
+      expect(await setupOverDoh(c, `ben@${DOMAIN}`)).toEqual({ SetupComplete: { address: `ben@${DOMAIN}` } });
+      expect(await outcalls(c)).toBe(first);
+    } finally {
+      await c.backend.tearDown();
+    }
+  }, 120_000);
+
+  it('fails with DnsLookupFailed when no answer reaches the quorum (two honest, two liars, one down)', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}/dns-query`;
+    const urls = stack.dohUrls;
+    const c = await deployWith([urls[0]!, urls[1]!, urls[3]!, urls[4]!, closed]);
+    try {
+      expect(await setupOverDoh(c, `cal@${DOMAIN}`)).toMatchObject({ Failed: { code: 'DnsLookupFailed' } });
+    } finally {
+      await c.backend.tearDown();
+    }
+  }, 120_000);
+
+  it('never fetches a domain that is not on the allowlist: it waits for a DNSSEC proof', async () => {
+    const c = await deployWith(stack.dohUrls);
+    try {
+      expect(await setupOverDoh(c, 'dan@ecdsa.wxtest')).toMatchObject({
+        NeedProof: { domain: 'ecdsa.wxtest' },
+      });
+      expect(await outcalls(c)).toBe(0);
+    } finally {
+      await c.backend.tearDown();
+    }
+  }, 120_000);
+});
