@@ -73,15 +73,13 @@ function mail(from: string, nonce: string, to: string) {
 }
 
 async function outcalls(c: Deployed): Promise<number> {
-  const page = await c
-    .actor()
-    .http_request({
-      method: 'GET',
-      url: '/metrics',
-      headers: [],
-      body: new Uint8Array(),
-      certificate_version: [],
-    });
+  const page = await c.actor().http_request({
+    method: 'GET',
+    url: '/metrics',
+    headers: [],
+    body: new Uint8Array(),
+    certificate_version: [],
+  });
   const m = /^waxseal_doh_outcalls (\d+)$/m.exec(new TextDecoder().decode(page.body));
   return Number(m![1]);
 }

@@ -128,7 +128,7 @@ describe('anti-enumeration (instrumented wasm)', () => {
           instructions: c.backend.instructionsOfLastCall()!,
         };
       };
-      const runs = [];
+      const runs: Array<Awaited<ReturnType<typeof measure>>> = [];
       for (let i = 0; i < 3; i++)
         runs.push(await measure(address), await measure('nobody.here@ed25519.wxtest'));
       const known = runs.filter((_, i) => i % 2 === 0);
