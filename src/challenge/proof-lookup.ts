@@ -20,7 +20,7 @@ import { type Name, nameEquals, nameFromText } from '../dns/name.ts';
 import { decodeRdata } from '../dns/rdata.ts';
 import { parseChain, type ResourceRecord } from '../dns/record.ts';
 import { TYPE } from '../dns/types.ts';
-import { validateRecords } from '../dnssec/chain.ts';
+import { recordsValidator } from '../dnssec/chain.ts';
 import type { TrustAnchor } from '../dnssec/dnskey.ts';
 import type { BogusReason } from '../dnssec/result.ts';
 import { bytesToBinary } from '../encoding/bytes.ts';
@@ -77,6 +77,8 @@ export function proofLookup(proof: Uint8Array, options: ProofLookupOptions): Pro
   }
   const log: NameVerdict[] = [];
   const cache = new Map<string, Promise<TxtAnswer>>();
+  // One validator for every name: the upper chain (root, TLD, …) is verified once per proof, not once per name.
+  const validator = recordsValidator(records, options);
   const owns = (name: Name) =>
     records.some((rr) => (rr.type === TYPE.TXT || rr.type === TYPE.CNAME) && nameEquals(rr.name, name));
 
@@ -97,7 +99,7 @@ export function proofLookup(proof: Uint8Array, options: ProofLookupOptions): Pro
         ? { kind: 'nxdomain' }
         : { kind: 'temperror', detail: `${key} is not in the DNSSEC proof` };
     }
-    const v = await validateRecords(records, name, TYPE.TXT, options);
+    const v = await validator.validate(name, TYPE.TXT);
     if (v.verdict !== 'secure') {
       note(v.verdict, v.reason, v.detail);
       return { kind: 'temperror', detail: `DNSSEC ${v.verdict} (${v.reason ?? 'unsigned'}): ${v.detail}` };

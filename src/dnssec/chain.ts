@@ -311,48 +311,76 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
+/** Answers several (name, type) questions from one bag of records, verifying each RRset and zone key once. */
+export interface RecordsValidator {
+  /**
+   * The verdict for (name, type), following CNAMEs. In a secure verdict, `chain` and `proof` hold every RRset this
+   * validator has verified so far (for all questions asked), which is exactly the answer's when it is the first.
+   */
+  validate(name: Name, type: number): Promise<ChainVerdict>;
+}
+
+export function recordsValidator(records: readonly ResourceRecord[], opts: ValidateOptions): RecordsValidator {
+  if (opts.anchors.length === 0) {
+    return { validate: () => Promise.resolve(bogus('NoTrustAnchor', 'no trust anchors configured')) };
+  }
+  let v: Validator;
+  try {
+    v = new Validator(records, opts);
+  } catch (e) {
+    if (e instanceof DnsFormatError) {
+      const f = bogus('Malformed', e.message);
+      return { validate: () => Promise.resolve(f) };
+    }
+    throw e;
+  }
+  return {
+    validate: async (name, type) => {
+      try {
+        return await answer(v, name, type);
+      } catch (e) {
+        if (e instanceof DnsFormatError) return bogus('Malformed', e.message);
+        throw e;
+      }
+    },
+  };
+}
+
+async function answer(v: Validator, name: Name, type: number): Promise<ChainVerdict> {
+  const cnames: ResourceRecord[] = [];
+  const seen = new Set<string>();
+  let current = name;
+  for (let hops = 0; ; hops++) {
+    seen.add(nameKey(current));
+    if (v.has(current, type) || type === TYPE.CNAME) {
+      if (!v.has(current, type)) return bogus('MissingRecords', `no ${describe(current, type)} in the proof`);
+      const f = await v.validate(current, type);
+      if (f) return f;
+      const chain = [...v.used.values()];
+      const proof = [...chain.flat(), ...v.usedSigs.values()];
+      return { verdict: 'secure', answer: v.rrset(current, type), cnames, chain, proof };
+    }
+    if (!v.has(current, TYPE.CNAME)) return bogus('MissingRecords', `no ${describe(current, type)} in the proof`);
+    const f = await v.validate(current, TYPE.CNAME);
+    if (f) return f;
+    const cname = v.rrset(current, TYPE.CNAME);
+    if (cname.length !== 1) return bogus('Malformed', `${nameToText(current)} has ${cname.length} CNAME records`);
+    cnames.push(cname[0]!);
+    const target = readName(cname[0]!.rdata, 0, false).name;
+    if (seen.has(nameKey(target))) return bogus('CnameLoop', `CNAME loop at ${nameToText(target)}`);
+    if (hops + 1 > LIMITS.cnameHops) return bogus('TooManyHops', `more than ${LIMITS.cnameHops} CNAME hops`);
+    current = target;
+  }
+}
+
 /** Validates (name, type) from `records`, following CNAMEs. */
-export async function validateRecords(
+export function validateRecords(
   records: readonly ResourceRecord[],
   name: Name,
   type: number,
   opts: ValidateOptions,
 ): Promise<ChainVerdict> {
-  if (opts.anchors.length === 0) return bogus('NoTrustAnchor', 'no trust anchors configured');
-  try {
-    const v = new Validator(records, opts);
-    const cnames: ResourceRecord[] = [];
-    const seen = new Set<string>();
-    let current = name;
-    for (let hops = 0; ; hops++) {
-      seen.add(nameKey(current));
-      if (v.has(current, type) || type === TYPE.CNAME) {
-        if (!v.has(current, type))
-          return bogus('MissingRecords', `no ${describe(current, type)} in the proof`);
-        const f = await v.validate(current, type);
-        if (f) return f;
-        const chain = [...v.used.values()];
-        const proof = [...chain.flat(), ...v.usedSigs.values()];
-        return { verdict: 'secure', answer: v.rrset(current, type), cnames, chain, proof };
-      }
-      if (!v.has(current, TYPE.CNAME))
-        return bogus('MissingRecords', `no ${describe(current, type)} in the proof`);
-      const f = await v.validate(current, TYPE.CNAME);
-      if (f) return f;
-      const cname = v.rrset(current, TYPE.CNAME);
-      if (cname.length !== 1)
-        return bogus('Malformed', `${nameToText(current)} has ${cname.length} CNAME records`);
-      cnames.push(cname[0]!);
-      const target = readName(cname[0]!.rdata, 0, false).name;
-      if (seen.has(nameKey(target))) return bogus('CnameLoop', `CNAME loop at ${nameToText(target)}`);
-      if (hops + 1 > LIMITS.cnameHops)
-        return bogus('TooManyHops', `more than ${LIMITS.cnameHops} CNAME hops`);
-      current = target;
-    }
-  } catch (e) {
-    if (e instanceof DnsFormatError) return bogus('Malformed', e.message);
-    throw e;
-  }
+  return recordsValidator(records, opts).validate(name, type);
 }
 
 /** Parses and validates RFC 9102 chain bytes within the proof limits of protocol.md §9. */
