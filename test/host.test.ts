@@ -2,7 +2,7 @@
 // `azle build` and cached; plus a hand-assembled module for unknown imports and a smoke test of the Waxseal
 // canister when scripts/build-canister.sh has produced build/waxseal.wasm.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Certificate, LookupPathStatus } from '@icp-sdk/core/agent';
@@ -20,6 +20,7 @@ import {
   inspectWasm,
 } from '../src/host/index.ts';
 import { buildHostFixture } from './fixtures/host/build-fixture.ts';
+import { buildCanister, WASM } from './helpers/canister.ts';
 
 // ── the fixture's interface (test/fixtures/host/src/index.js) ──
 
@@ -494,12 +495,12 @@ describe('backend selection', () => {
   });
 });
 
-const waxsealWasm = new URL('../build/waxseal.wasm', import.meta.url);
-describe.skipIf(!existsSync(waxsealWasm))('Waxseal canister smoke test (build/waxseal.wasm)', () => {
+describe('Waxseal canister smoke test (build/waxseal.wasm)', () => {
   it('installs and answers whoami', async () => {
+    buildCanister();
     const { idlFactory, init } = await import('../canister/declarations/waxseal.did.ts');
     const host = await IcHost.create();
-    const { id } = await host.install(new Uint8Array(readFileSync(waxsealWasm)), {
+    const { id } = await host.install(new Uint8Array(readFileSync(WASM)), {
       arg: IDL.encode(init({ IDL }), [[]]),
     });
     await host.tick();
