@@ -1,19 +1,8 @@
-/**
- * The canister's Candid interface. Builds the canister once (scripts/build-canister.sh, about 10 s offline) and
- * checks that the documented candid/waxseal.did describes exactly what Azle generates from canister/index.ts
- * (build/waxseal.did). Azle inlines every non-recursive type and orders record fields by hash, so the two
- * files never match as text; both are compiled with @icp-sdk/bindgen instead, and every method signature and
- * the install argument are compared in @icp-sdk/core's canonical rendering, which ignores comments,
- * whitespace, type names and field order, and nothing else. Also checks that the committed bindings in
- * canister/declarations are current and that every type and method of the .did file has a doc comment.
- */
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { generate } from '@icp-sdk/bindgen/core';
 import { IDL } from '@icp-sdk/core/candid';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { idlFactory, init } from '../canister/declarations/waxseal.did.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -51,16 +40,12 @@ async function bindings(didFile: string, dir: string): Promise<string> {
 let documentedBefore = '';
 let buildSeconds = 0;
 
-beforeAll(async () => {
-  documentedBefore = readFileSync(DID, 'utf8');
-  const start = performance.now();
-  await promisify(execFile)('bash', [join(ROOT, 'scripts', 'build-canister.sh')], {
-    cwd: ROOT,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  buildSeconds = (performance.now() - start) / 1000;
+beforeAll(() => {
+  // test/global-setup.ts built the canister before any suite started.
+  documentedBefore = inject('didBefore');
+  buildSeconds = inject('buildSeconds');
   console.info(`scripts/build-canister.sh took ${buildSeconds.toFixed(1)} s`);
-}, 300_000);
+});
 
 describe('canister build', () => {
   it('produces the plain and the instrumented wasm, and leaves candid/waxseal.did untouched', () => {

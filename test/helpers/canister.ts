@@ -1,8 +1,3 @@
-/**
- * The compiled canister under test: builds build/waxseal.wasm once per run (scripts/build-canister.sh) and
- * installs it on the backend chooseBackend() picks (PocketIC when POCKET_IC_BIN is set, else the Node host).
- */
-import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { IDL } from '@icp-sdk/core/candid';
@@ -15,13 +10,11 @@ const ROOT = join(import.meta.dirname, '..', '..');
 export const WASM = join(ROOT, 'build', 'waxseal.wasm');
 export const INSTR_WASM = join(ROOT, 'build', 'waxseal.instr.wasm');
 
-let built = false;
-
-/** Builds the canister unless this process already did (the build takes about 10 s). */
+/** test/global-setup.ts builds the canister once per run; this only checks that it did. */
 export function buildCanister(): void {
-  if (built && existsSync(WASM) && statSync(WASM).size > 0) return;
-  execFileSync('bash', [join(ROOT, 'scripts', 'build-canister.sh')], { cwd: ROOT, stdio: 'pipe' });
-  built = true;
+  if (!existsSync(WASM) || statSync(WASM).size === 0) {
+    throw new Error(`${WASM} is missing: run \`npm run build:canister\` (vitest's global setup does it)`);
+  }
 }
 
 export type InitConfig = Parameters<typeof encodeInit>[0];
