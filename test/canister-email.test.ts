@@ -266,6 +266,22 @@ describe('recovery', () => {
     });
   });
 
+  it('concurrent challenges for one address do not interfere', async () => {
+    const anchor = await newIdentity();
+    const address = 'hank@ecdsa.wxtest';
+    const proof = await emailProof('ecdsa.wxtest', ['sel']);
+    const setup = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+    await send(mail(address, setup.nonce, setup.mailbox), setup.mailbox, proof.chain);
+    const keys = [0, 1, 2].map(() => new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer()));
+    const challenges = [];
+    for (const key of keys) challenges.push(ok(await c.actor().email_recovery_prepare(address, key)));
+    expect(new Set(challenges.map((ch) => ch.nonce)).size).toBe(3);
+    const middle = challenges[1]!;
+    await send(mail(address, middle.nonce, middle.mailbox), middle.mailbox, proof.chain);
+    const statuses = await Promise.all(challenges.map((ch) => c.actor().email_challenge_status(ch.nonce)));
+    expect(statuses.map((st) => Object.keys(st)[0])).toEqual(['Pending', 'RecoveryReady', 'Pending']);
+  });
+
   it('an unregistered address gets the same answer and never completes', async () => {
     const sessionKey = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
     const ch = ok(await c.actor().email_recovery_prepare('nobody@ecdsa.wxtest', sessionKey));
