@@ -67,7 +67,8 @@ async function smtpCase(label: string, domain: string, key: 'rsa2048' | 'ed25519
       }),
     );
     const status = await c.actor().email_challenge_status(ch.nonce);
-    if (!('SetupComplete' in status)) throw new Error(`${label} ${phase}: ${JSON.stringify(Object.keys(status))}`);
+    if (!('SetupComplete' in status))
+      throw new Error(`${label} ${phase}: ${JSON.stringify(Object.keys(status))}`);
   }
   return proof;
 }
@@ -89,12 +90,16 @@ const cnameProof = await smtpCase('dnssec_ed25519', 'cname-src.wxtest', 'ed25519
       dns_proof: [],
     }),
   );
-  await measure('email_challenge_submit_proof', () => c.actor().email_challenge_submit_proof(ch.nonce, cnameProof.chain));
+  await measure('email_challenge_submit_proof', () =>
+    c.actor().email_challenge_submit_proof(ch.nonce, cnameProof.chain),
+  );
   await measure('email_challenge_status', () => c.actor().email_challenge_status(ch.nonce));
 }
 
 const sessionKey = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
-await measure('email_recovery_prepare', () => c.actor().email_recovery_prepare('someone@ecdsa.wxtest', sessionKey));
+await measure('email_recovery_prepare', () =>
+  c.actor().email_recovery_prepare('someone@ecdsa.wxtest', sessionKey),
+);
 
 const anchor = ok(await c.actor(owner).create_identity());
 const first = await measure('prepare_delegation_1_live', () =>
@@ -117,7 +122,9 @@ await measure('get_delegation_100_live', () =>
   c.actor(owner).get_delegation(anchor, ORIGIN, key100, ok(p100).expiration),
 );
 
-await measure('canister_post_upgrade', () => c.backend.upgrade(c.id, INSTR_WASM, { arg: encodeInit(null), tick: false }));
+await measure('canister_post_upgrade', () =>
+  c.backend.upgrade(c.id, INSTR_WASM, { arg: encodeInit(null), tick: false }),
+);
 
 const budgets: Record<string, number> = {
   smtp_request_dnssec_rsa_cold: 2_000_000_000,
@@ -126,7 +133,10 @@ const budgets: Record<string, number> = {
   get_delegation_100_live: 100_000_000,
 };
 mkdirSync(join(import.meta.dirname, '..', 'bench'), { recursive: true });
-writeFileSync(join(import.meta.dirname, '..', 'bench', 'canister.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(
+  join(import.meta.dirname, '..', 'bench', 'canister.json'),
+  `${JSON.stringify(results, null, 2)}\n`,
+);
 console.table(
   Object.entries(results).map(([operation, n]) => ({
     operation,

@@ -320,7 +320,10 @@ export interface RecordsValidator {
   validate(name: Name, type: number): Promise<ChainVerdict>;
 }
 
-export function recordsValidator(records: readonly ResourceRecord[], opts: ValidateOptions): RecordsValidator {
+export function recordsValidator(
+  records: readonly ResourceRecord[],
+  opts: ValidateOptions,
+): RecordsValidator {
   if (opts.anchors.length === 0) {
     return { validate: () => Promise.resolve(bogus('NoTrustAnchor', 'no trust anchors configured')) };
   }
@@ -360,11 +363,13 @@ async function answer(v: Validator, name: Name, type: number): Promise<ChainVerd
       const proof = [...chain.flat(), ...v.usedSigs.values()];
       return { verdict: 'secure', answer: v.rrset(current, type), cnames, chain, proof };
     }
-    if (!v.has(current, TYPE.CNAME)) return bogus('MissingRecords', `no ${describe(current, type)} in the proof`);
+    if (!v.has(current, TYPE.CNAME))
+      return bogus('MissingRecords', `no ${describe(current, type)} in the proof`);
     const f = await v.validate(current, TYPE.CNAME);
     if (f) return f;
     const cname = v.rrset(current, TYPE.CNAME);
-    if (cname.length !== 1) return bogus('Malformed', `${nameToText(current)} has ${cname.length} CNAME records`);
+    if (cname.length !== 1)
+      return bogus('Malformed', `${nameToText(current)} has ${cname.length} CNAME records`);
     cnames.push(cname[0]!);
     const target = readName(cname[0]!.rdata, 0, false).name;
     if (seen.has(nameKey(target))) return bogus('CnameLoop', `CNAME loop at ${nameToText(target)}`);
