@@ -27,6 +27,7 @@ import { ChallengeStore } from '../src/challenge/store.ts';
 import { CHALLENGE_TTL, type Challenge, type ChallengeState } from '../src/challenge/types.ts';
 import { pureCrypto } from '../src/crypto/pure.ts';
 import type { TxtAnswer } from '../src/dns/lookup.ts';
+import { zoneKeyCache } from '../src/dnssec/chain.ts';
 import { parseAnchors } from '../src/dnssec/dnskey.ts';
 import { parseAddress } from '../src/mail/address.ts';
 import { currentConfig } from './config.ts';
@@ -41,6 +42,9 @@ import {
 } from './identities.ts';
 import { registerMetric } from './metrics.ts';
 import { MEMORY, stableKv } from './state.ts';
+
+/** Verified zone keys (root, TLD, …) shared by every proof until their RRSIGs expire; heap, so reset by upgrades. */
+const keyCache = zoneKeyCache();
 
 const store = new ChallengeStore({
   challenges: stableKv(MEMORY.challenges),
@@ -122,6 +126,7 @@ function flowContext(now: bigint): FlowContext {
     now,
     anchors: parseAnchors(currentConfig().root_anchors.join('\n')),
     crypto: pureCrypto,
+    keyCache,
     dohAllowed,
     twoPhase: true,
     hashKeptMessage: false,

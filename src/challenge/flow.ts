@@ -27,12 +27,14 @@
  * that does not validate leaves the challenge waiting (`unchanged`, code ProofInvalid), so whoever holds the nonce
  * cannot end it with junk. A valid proof under which the email fails ends it (`Failed`).
  */
+
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { pureCrypto } from '../crypto/pure.ts';
 import { canonicalizeBody } from '../dkim/canonicalize.ts';
 import type { SignatureResult } from '../dkim/result.ts';
 import { type DkimSignature, parseSignature } from '../dkim/signature.ts';
 import type { TxtAnswer, TxtLookup } from '../dns/lookup.ts';
+import type { ZoneKeyCache } from '../dnssec/chain.ts';
 import type { TrustAnchor } from '../dnssec/dnskey.ts';
 import { bytesEqual } from '../encoding/bytes.ts';
 import { LIMITS } from '../limits.ts';
@@ -60,6 +62,8 @@ export interface FlowContext {
   readonly now: Time;
   readonly anchors: readonly TrustAnchor[];
   readonly crypto?: CryptoBackend;
+  /** Zone keys verified by earlier proofs, reused until their RRSIGs expire (the canister keeps one in heap). */
+  readonly keyCache?: ZoneKeyCache;
   /** The DoH allowlist (doh-quorum.ts isAllowedName) applied to the From domain; default: nothing allowed. */
   readonly dohAllowed?: (domain: string) => boolean;
   /** DoH answers the canister already holds (quorumLookup), used when the From domain is allowed. */
@@ -474,7 +478,12 @@ async function judgeWithProof(
   prior: readonly Check[],
 ): Promise<Decision> {
   const crypto = ctx.crypto ?? pureCrypto;
-  const pl = proofLookup(proof, { anchors: ctx.anchors, now: toSeconds(ctx.now), crypto });
+  const pl = proofLookup(proof, {
+    anchors: ctx.anchors,
+    now: toSeconds(ctx.now),
+    crypto,
+    ...(ctx.keyCache ? { keyCache: ctx.keyCache } : {}),
+  });
   if (!pl.ok) {
     const checks = [...prior, fail('proof', pl.detail)];
     return fails('ProofInvalid', `the DNSSEC proof is malformed: ${pl.detail}`, checks);

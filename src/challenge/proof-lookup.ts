@@ -20,7 +20,7 @@ import { type Name, nameEquals, nameFromText } from '../dns/name.ts';
 import { decodeRdata } from '../dns/rdata.ts';
 import { parseChain, type ResourceRecord } from '../dns/record.ts';
 import { TYPE } from '../dns/types.ts';
-import { recordsValidator } from '../dnssec/chain.ts';
+import { recordsValidator, type ZoneKeyCache } from '../dnssec/chain.ts';
 import type { TrustAnchor } from '../dnssec/dnskey.ts';
 import type { BogusReason } from '../dnssec/result.ts';
 import { bytesToBinary } from '../encoding/bytes.ts';
@@ -48,6 +48,8 @@ export interface ProofLookupOptions {
   /** Unix seconds. */
   readonly now: number;
   readonly crypto: CryptoBackend;
+  /** Zone keys verified by earlier proofs (src/dnssec/chain.ts ZoneKeyCache). */
+  readonly keyCache?: ZoneKeyCache;
 }
 
 /** TXT RDATA → one string: the character-strings concatenated (RFC 6376 §3.6.2.2, RFC 7489 §6.1). */

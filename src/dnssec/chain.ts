@@ -42,6 +42,42 @@ export interface ValidateOptions {
   readonly crypto: CryptoBackend;
   /** RSA modulus floor (default LIMITS.rsaMinBits); lowered only to check the math of historic test vectors. */
   readonly rsaMinBits?: number;
+  /**
+   * Zone keys verified by earlier validations (same anchors), reused until the RRSIGs that vouched for them
+   * expire, so a warm validation skips the upper chain and a proof may omit it.
+   */
+  readonly keyCache?: ZoneKeyCache;
+}
+
+/** Verified DNSKEYs per zone (key: lowercase presentation name), each valid until a unix time. */
+export interface ZoneKeyCache {
+  get(
+    zone: string,
+    now: number,
+  ): { readonly keys: readonly Dnskey[]; readonly validUntil: number } | undefined;
+  set(zone: string, keys: readonly Dnskey[], validUntil: number): void;
+}
+
+/** A bounded in-memory ZoneKeyCache (oldest entry dropped first when full). */
+export function zoneKeyCache(maxZones = 64): ZoneKeyCache & { size(): number } {
+  const entries = new Map<string, { keys: readonly Dnskey[]; validUntil: number }>();
+  return {
+    get(zone, now) {
+      const e = entries.get(zone);
+      if (!e) return undefined;
+      if (e.validUntil < now) {
+        entries.delete(zone);
+        return undefined;
+      }
+      return e;
+    },
+    set(zone, keys, validUntil) {
+      entries.delete(zone);
+      if (entries.size >= maxZones) entries.delete(entries.keys().next().value!);
+      entries.set(zone, { keys, validUntil });
+    },
+    size: () => entries.size,
+  };
 }
 
 /** Preference when every RRSIG of a set fails: the most specific explanation first. */
@@ -77,6 +113,9 @@ class Validator {
   private readonly zoneKeys = new Map<string, Promise<Dnskey[] | Failure>>();
   readonly used = new Map<string, ResourceRecord[]>();
   readonly usedSigs = new Map<string, ResourceRecord>();
+  /** Until when (unix seconds) each validated RRset and each zone's keys stay vouched for. */
+  private readonly rrsetValidity = new Map<string, number>();
+  private readonly zoneValidity = new Map<string, number>();
 
   constructor(
     records: readonly ResourceRecord[],
@@ -132,6 +171,11 @@ class Validator {
       );
       if (f === null) {
         this.usedSigs.set(rrsetKey(owner, type), sig.record);
+        const signerValidity = this.zoneValidity.get(nameKey(sig.signer)) ?? Number.POSITIVE_INFINITY;
+        this.rrsetValidity.set(
+          rrsetKey(owner, type),
+          Math.min(this.absolute(sig.expiration), signerValidity),
+        );
         return null;
       }
       failures.push(f);
@@ -190,7 +234,16 @@ class Validator {
     const key = nameKey(zone);
     let result = this.zoneKeys.get(key);
     if (!result) {
-      result = this.keysOfUncached(zone);
+      const cached = this.opts.keyCache?.get(key, this.opts.now);
+      if (cached) this.zoneValidity.set(key, cached.validUntil);
+      result = cached
+        ? Promise.resolve([...cached.keys])
+        : this.keysOfUncached(zone).then((keys) => {
+            if (Array.isArray(keys)) {
+              this.opts.keyCache?.set(key, keys, this.zoneValidity.get(key) ?? Number.POSITIVE_INFINITY);
+            }
+            return keys;
+          });
       this.zoneKeys.set(key, result);
     }
     return result;
@@ -219,7 +272,10 @@ class Validator {
       const tags = new Set(entry.map((k) => k.keyTag));
       const bySigned = (this.sigs.get(rrsetKey(zone, TYPE.DNSKEY)) ?? []).some((s) => tags.has(s.keyTag));
       if (!bySigned) return entry;
-      return (await this.validateDnskeys(zone, entry)) ?? zoneKeys;
+      const signed = await this.validateDnskeys(zone, entry);
+      if ('failure' in signed) return signed.failure;
+      this.zoneValidity.set(nameKey(zone), this.absolute(signed.sig.expiration));
+      return zoneKeys;
     }
     if (zone.length === 0) return bogus('NoTrustAnchor', 'no trust anchor for the root');
     if (!this.has(zone, TYPE.DS)) {
@@ -247,15 +303,25 @@ class Validator {
       for (const ds of usable) if (await dsMatches(ds, k, this.opts.crypto)) entry.push(k);
     }
     if (entry.length === 0) return bogus('DsMismatch', `no DNSKEY of ${name} matches its DS`);
-    const f = await this.validateDnskeys(zone, entry);
-    return f ?? zoneKeys;
+    const signed = await this.validateDnskeys(zone, entry);
+    if ('failure' in signed) return signed.failure;
+    const dsValidity = this.rrsetValidity.get(rrsetKey(zone, TYPE.DS)) ?? Number.POSITIVE_INFINITY;
+    this.zoneValidity.set(nameKey(zone), Math.min(this.absolute(signed.sig.expiration), dsValidity));
+    return zoneKeys;
+  }
+
+  /** An RRSIG expiration (serial arithmetic, RFC 4034 §3.1.5) as unix seconds relative to now. */
+  private absolute(expiration: number): number {
+    const delta = (expiration - (this.opts.now % 2 ** 32)) | 0;
+    return this.opts.now + delta;
   }
 
   /** The DNSKEY RRset must be signed by one of the entry keys. */
-  private async validateDnskeys(zone: Name, entry: Dnskey[]): Promise<Failure | null> {
+  private async validateDnskeys(zone: Name, entry: Dnskey[]): Promise<{ failure: Failure } | { sig: Rrsig }> {
     const sigs = this.sigs.get(rrsetKey(zone, TYPE.DNSKEY)) ?? [];
-    if (sigs.length === 0)
-      return bogus('MissingRecords', `no RRSIG over the DNSKEY RRset of ${nameToText(zone)}`);
+    if (sigs.length === 0) {
+      return { failure: bogus('MissingRecords', `no RRSIG over the DNSKEY RRset of ${nameToText(zone)}`) };
+    }
     const failures: Failure[] = [];
     for (const sig of sigs) {
       const dnskeys = this.rrset(zone, TYPE.DNSKEY);
@@ -263,11 +329,11 @@ class Validator {
       if (f === null) {
         this.used.set(rrsetKey(zone, TYPE.DNSKEY), this.rrset(zone, TYPE.DNSKEY));
         this.usedSigs.set(rrsetKey(zone, TYPE.DNSKEY), sig.record);
-        return null;
+        return { sig };
       }
       failures.push(f);
     }
-    return pick(failures);
+    return { failure: pick(failures) };
   }
 
   /** An RRset without RRSIGs is insecure only below a provably unsigned delegation. */
