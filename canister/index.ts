@@ -51,6 +51,7 @@ import {
 import { armSaltTimer, requireSalt, salt } from './salt.ts';
 import { counterValue, incrementCounter } from './state.ts';
 import { statusView } from './status.ts';
+import { warmEd25519 } from './warmup.ts';
 
 export default class {
   /** Install: the argument's fields override the defaults (config.ts `defaultConfig`). */
@@ -58,6 +59,7 @@ export default class {
   init(arg: [] | [Config]): void {
     installConfig(arg[0]);
     resetSignatures();
+    warmEd25519();
     armSaltTimer();
   }
 
@@ -66,6 +68,7 @@ export default class {
   postUpgrade(arg: [] | [Config]): void {
     upgradeConfig(arg[0]);
     resetSignatures();
+    warmEd25519();
     armSaltTimer();
   }
 
