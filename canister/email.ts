@@ -41,7 +41,7 @@ import {
   markRecovered,
 } from './identities.ts';
 import { registerMetric } from './metrics.ts';
-import { MEMORY, stableKv } from './state.ts';
+import { incrementLabeled, labeledCounters, MEMORY, stableKv } from './state.ts';
 
 /** Verified zone keys (root, TLD, …) shared by every proof until their RRSIGs expire; heap, so reset by upgrades. */
 const keyCache = zoneKeyCache();
@@ -97,6 +97,7 @@ async function prepare(
     now(),
   );
   if (!inserted.ok) throw new IdentityError(inserted.code, inserted.detail);
+  incrementLabeled('challenge_states', 'Pending');
   return { nonce, expiresAt: inserted.challenge.expiresAt, mailbox: mailboxFor(input.flow, host) };
 }
 
@@ -139,6 +140,13 @@ export interface CompletionContext {
   caller: Principal;
 }
 
+/** Stores a new state and counts it for /metrics (states entered, and failures by code). */
+function setState(nonce: string, state: ChallengeState, now: bigint): void {
+  if (!store.setState(nonce, state, now)) return;
+  incrementLabeled('challenge_states', state.kind);
+  if (state.kind === 'Failed') incrementLabeled('challenge_failures', state.code);
+}
+
 /** Stores what a decision says; a verified email completes the flow (binding, or a recovery delegation). */
 function apply(
   challenge: Challenge,
@@ -149,13 +157,13 @@ function apply(
 ) {
   if (decision.kind === 'unchanged') return;
   if (decision.kind === 'update') {
-    store.setState(challenge.nonce, decision.state, now);
+    setState(challenge.nonce, decision.state, now);
     if (decision.keepMessage) store.putMessage(challenge.nonce, message, now);
     // The canister drives DoH itself (protocol.md §8); the status reads Resolving meanwhile.
     if (decision.state.kind === 'Resolving') setTimer(0, () => resolveChallenge(challenge.nonce, ctx));
     return;
   }
-  store.setState(challenge.nonce, complete(challenge, decision.address, now, ctx), now);
+  setState(challenge.nonce, complete(challenge, decision.address, now, ctx), now);
 }
 
 function complete(
@@ -177,8 +185,11 @@ function complete(
   }
   const anchor = anchorForAddress(address);
   const origin = currentConfig().app_origin;
-  // An unknown address never completes (protocol.md §3); without an app origin or salt there is nothing to sign.
-  if (anchor === undefined || !origin || !ctx.salt) return challenge.state;
+  // Prepare answered alike for every address (protocol.md §3); only a verified email from the address itself
+  // learns that it is not registered, which tells its owner nothing new.
+  if (anchor === undefined)
+    return failed('AddressNotRegistered', 'this address is not the recovery address of any identity');
+  if (!origin || !ctx.salt) return challenge.state;
   const prepared = prepareDelegation(
     { canisterId: ctx.canisterId, salt: ctx.salt, anchor, origin },
     challenge.sessionKey!,
@@ -298,4 +309,17 @@ registerMetric({
   help: 'Recovery addresses bound to identities.',
   type: 'gauge',
   value: () => boundAddressCount(),
+});
+
+registerMetric({
+  name: 'waxseal_challenge_transitions_total',
+  help: 'Challenges that entered each state (Pending is counted at prepare time).',
+  type: 'counter',
+  value: () => labeledCounters('challenge_states').map(([state, n]) => [{ state }, n] as const),
+});
+registerMetric({
+  name: 'waxseal_challenge_failures_total',
+  help: 'Challenges that ended Failed, by reason code.',
+  type: 'counter',
+  value: () => labeledCounters('challenge_failures').map(([code, n]) => [{ code }, n] as const),
 });

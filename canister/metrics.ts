@@ -12,7 +12,8 @@ export interface Metric {
   name: string;
   help: string;
   type: 'counter' | 'gauge';
-  value: () => number | bigint;
+  /** One value, or one value per label set (`[{ state: "Pending" }, 3]`). */
+  value: () => number | bigint | ReadonlyArray<readonly [Readonly<Record<string, string>>, number | bigint]>;
 }
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -42,7 +43,17 @@ export function renderMetrics(): string {
   for (const metric of registry) {
     out += `# HELP ${metric.name} ${escapeHelp(metric.help)}\n`;
     out += `# TYPE ${metric.name} ${metric.type}\n`;
-    out += `${metric.name} ${formatValue(metric.value())}\n`;
+    const value = metric.value();
+    if (typeof value === 'number' || typeof value === 'bigint') {
+      out += `${metric.name} ${formatValue(value)}\n`;
+      continue;
+    }
+    for (const [labels, v] of value) {
+      const text = Object.entries(labels)
+        .map(([k, l]) => `${k}="${l.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+        .join(',');
+      out += `${metric.name}{${text}} ${formatValue(v)}\n`;
+    }
   }
   return out;
 }

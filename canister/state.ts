@@ -98,3 +98,20 @@ export function stableKv(memoryId: number) {
     range: (start: number, limit: number) => map.items(start, limit) as [Uint8Array, Uint8Array][],
   };
 }
+
+/**
+ * Counters with one label (e.g. `challenge_states` × state), stored as `<family>:<label>` in the counters map.
+ * Labels are stable machine codes, so the number of keys stays small.
+ */
+export function incrementLabeled(family: 'challenge_states' | 'challenge_failures', label: string): void {
+  const key = `${family}:${label}`;
+  countersMap.insert(key, (countersMap.get(key) ?? 0n) + 1n);
+}
+
+export function labeledCounters(family: 'challenge_states' | 'challenge_failures'): [string, bigint][] {
+  const prefix = `${family}:`;
+  return countersMap
+    .items()
+    .filter(([k]) => (k as string).startsWith(prefix))
+    .map(([k, v]) => [(k as string).slice(prefix.length), v as bigint]);
+}

@@ -79,7 +79,7 @@ async function smtpCase(label: string, domain: string, key: 'rsa2048' | 'ed25519
 }
 
 // RSA-2048 DKIM key in rsa2048.wxtest (RSA test root → ECDSA wxtest. → RSA zone: 3 zones).
-await smtpCase('dnssec_rsa', 'rsa2048.wxtest', 'rsa2048', 'rsa');
+await smtpCase('dnssec', 'rsa2048.wxtest', 'rsa2048', 'rsa');
 // Ed25519 DKIM key behind a cross-zone CNAME (RSA root → ECDSA wxtest. → RSA cname-src → ECDSA ecdsa: 4 zones).
 const cnameProof = await smtpCase('dnssec_ed25519', 'cname-src.wxtest', 'ed25519', 'sel');
 
@@ -132,7 +132,7 @@ await measure('canister_post_upgrade', () =>
 );
 
 const budgets: Record<string, number> = {
-  smtp_request_dnssec_rsa_cold: 2_000_000_000,
+  smtp_request_dnssec_cold: 2_000_000_000,
   smtp_request_dnssec_ed25519_cold: 2_000_000_000,
   email_challenge_status: 10_000_000,
   get_delegation_100_live: 100_000_000,

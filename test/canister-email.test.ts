@@ -162,6 +162,37 @@ describe('setup', () => {
     });
   });
 
+  it('fails on a tampered body and on a DMARC mismatch', async () => {
+    const anchor = await newIdentity();
+    const proof = await emailProof('ecdsa.wxtest', ['sel']);
+    const a = ok(await c.actor(owner).email_setup_prepare(anchor, 'ida@ecdsa.wxtest'));
+    const body = mail('ida@ecdsa.wxtest', a.nonce, a.mailbox);
+    const tampered = bytes(
+      new TextDecoder('latin1').decode(body).replace('Please recover', 'Please destroy'),
+    );
+    await send(tampered, a.mailbox, proof.chain);
+    expect(await c.actor().email_challenge_status(a.nonce)).toMatchObject({ Failed: { code: 'DkimFailed' } });
+
+    // Signed by ed25519.wxtest for a From address at ecdsa.wxtest: the signature passes, but does not align.
+    const b = ok(await c.actor(owner).email_setup_prepare(anchor, 'ida@ecdsa.wxtest'));
+    const other = await emailProof('ed25519.wxtest', ['sel']);
+    await send(mail('ida@ecdsa.wxtest', b.nonce, b.mailbox, 'ed25519.wxtest'), b.mailbox, other.chain);
+    expect(await c.actor().email_challenge_status(b.nonce)).toMatchObject({
+      Failed: { code: 'DmarcNotAligned' },
+    });
+  });
+
+  it('an email after the 30-minute TTL finds the challenge Expired', async () => {
+    const anchor = await newIdentity();
+    const address = 'jill@ecdsa.wxtest';
+    const proof = await emailProof('ecdsa.wxtest', ['sel']);
+    const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+    await c.backend.advanceTime(31n * 60n * NS);
+    await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
+    expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ Expired: null });
+    expect(ok(await c.actor(owner).identity_info(anchor)).recovery_address).toEqual([]);
+  });
+
   it('a second email for a finished nonce changes nothing; an expired nonce reads Expired', async () => {
     const anchor = await newIdentity();
     const address = 'frank@ecdsa.wxtest';
@@ -282,13 +313,15 @@ describe('recovery', () => {
     expect(statuses.map((st) => Object.keys(st)[0])).toEqual(['Pending', 'RecoveryReady', 'Pending']);
   });
 
-  it('an unregistered address gets the same answer and never completes', async () => {
+  it('an unregistered address gets the same answer; only its verified email learns AddressNotRegistered', async () => {
     const sessionKey = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
     const ch = ok(await c.actor().email_recovery_prepare('nobody@ecdsa.wxtest', sessionKey));
     expect(Object.keys(ch).sort()).toEqual(['expires_at', 'mailbox', 'nonce']);
     const proof = await emailProof('ecdsa.wxtest', ['sel']);
     await send(mail('nobody@ecdsa.wxtest', ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
-    expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ Pending: null });
+    expect(await c.actor().email_challenge_status(ch.nonce)).toMatchObject({
+      Failed: { code: 'AddressNotRegistered' },
+    });
   });
 
   it('refuses a bad session key and a bad address with typed errors', async () => {
@@ -299,5 +332,29 @@ describe('recovery', () => {
     expect(await c.actor().email_recovery_prepare('not an address', key)).toMatchObject({
       Err: { code: 'InvalidAddress' },
     });
+  });
+});
+
+describe('metrics', () => {
+  it('reports identities, bindings, challenges by state, failures by code and the cycle balance', async () => {
+    const page = await c.actor().http_request({
+      method: 'GET',
+      url: '/metrics',
+      headers: [],
+      body: new Uint8Array(),
+      certificate_version: [],
+    });
+    expect(page.status_code).toBe(200);
+    const text = new TextDecoder().decode(page.body);
+    const value = (line: string) =>
+      Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1]);
+    expect(value('waxseal_identities')).toBeGreaterThan(5);
+    expect(value('waxseal_bound_addresses')).toBeGreaterThan(3);
+    expect(value('waxseal_challenge_transitions_total{state="Pending"}')).toBeGreaterThan(10);
+    expect(value('waxseal_challenge_transitions_total{state="SetupComplete"}')).toBeGreaterThan(3);
+    expect(value('waxseal_challenge_failures_total{code="AddressMismatch"}')).toBe(1);
+    expect(value('waxseal_challenge_failures_total{code="DmarcNotAligned"}')).toBe(1);
+    expect(text).toMatch(/^waxseal_cycle_balance \d+$/m);
+    expect(text).toMatch(/^waxseal_pending_challenges \d+$/m);
   });
 });

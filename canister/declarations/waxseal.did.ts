@@ -409,7 +409,9 @@ export interface _SERVICE {
   >,
   /**
    * HTTP gateway entry point. GET /metrics returns Prometheus text (format 0.0.4): waxseal_identities,
-   * waxseal_salt_ready, waxseal_cycle_balance, waxseal_canister_version. Other paths: 404.
+   * waxseal_bound_addresses, waxseal_pending_challenges, waxseal_challenge_transitions_total{state},
+   * waxseal_challenge_failures_total{code}, waxseal_doh_outcalls, waxseal_doh_cached_names, waxseal_salt_ready,
+   * waxseal_cycle_balance, waxseal_canister_version. Other paths: 404.
    */
   'http_request' : ActorMethod<[HttpRequest], HttpResponse>,
   /**

@@ -47,6 +47,7 @@ export const CHALLENGE_CODES = [
   'Expired',
   'AlreadyFinished',
   'AddressAlreadyRegistered',
+  'AddressNotRegistered',
   // DNS paths (protocol.md §7, §8).
   'DomainNotSupported',
   'ProofInvalid',
