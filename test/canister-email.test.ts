@@ -182,6 +182,20 @@ describe('setup', () => {
     });
   });
 
+  it('fails with DomainNotSupported when the proof shows the domain is unsigned and DoH does not cover it', async () => {
+    const anchor = await newIdentity();
+    const address = 'kim@unsigned.wxtest';
+    const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+    await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox);
+    expect(await c.actor().email_challenge_status(ch.nonce)).toMatchObject({
+      NeedProof: { domain: 'unsigned.wxtest' },
+    });
+    const proof = await emailProof('unsigned.wxtest', ['sel']);
+    expect(proof.names.map((n) => n.verdict.verdict)).toContain('insecure');
+    const after = ok(await c.actor().email_challenge_submit_proof(ch.nonce, proof.chain));
+    expect(after).toMatchObject({ Failed: { code: 'DomainNotSupported' } });
+  });
+
   it('an email after the 30-minute TTL finds the challenge Expired', async () => {
     const anchor = await newIdentity();
     const address = 'jill@ecdsa.wxtest';

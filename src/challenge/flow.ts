@@ -443,7 +443,18 @@ async function judge(
       const r = rec.log.find((x) => x.name === name);
       return r && r.answer.kind === 'temperror' ? `${name}: ${r.detail}` : null;
     };
-    const { code, message } = mapVerdict(verdict, source, trouble);
+    const mapped = mapVerdict(verdict, source, trouble);
+    // A proof that validates to "insecure" is a verified statement that the domain does not sign its DNS: without
+    // the DoH fallback for it, no email from it can ever verify (protocol.md §8: DomainNotSupported).
+    const fromDomain = verdict.from?.split('@')[1];
+    const unsigned = proofVerdicts().some((v) => v.verdict === 'insecure');
+    const { code, message } =
+      mapped.code === 'ProofInvalid' && unsigned && fromDomain && !ctx.dohAllowed?.(fromDomain)
+        ? {
+            code: 'DomainNotSupported' as const,
+            message: `${fromDomain} does not sign its DNS (DNSSEC insecure) and is not on the DoH allowlist`,
+          }
+        : mapped;
     checks.push(fail('accept', verdict.detail));
     return fails(code, message, checks);
   }
