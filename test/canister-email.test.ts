@@ -372,3 +372,26 @@ describe('metrics', () => {
     expect(text).toMatch(/^waxseal_pending_challenges \d+$/m);
   });
 });
+
+describe('pending challenges', () => {
+  it('inserting drops expired challenges first (the 10,000 cap itself is tested on the store)', async () => {
+    const pending = async () => {
+      const page = await c.actor().http_request({
+        method: 'GET',
+        url: '/metrics',
+        headers: [],
+        body: new Uint8Array(),
+        certificate_version: [],
+      });
+      return Number(/^waxseal_pending_challenges (\d+)$/m.exec(new TextDecoder().decode(page.body))![1]);
+    };
+    const key = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
+    for (let i = 0; i < 3; i++) ok(await c.actor().email_recovery_prepare(`old${i}@ecdsa.wxtest`, key));
+    const before = await pending();
+    expect(before).toBeGreaterThanOrEqual(3);
+    await c.backend.advanceTime(31n * 60n * NS);
+    const fresh = ok(await c.actor().email_recovery_prepare('new@ecdsa.wxtest', key));
+    expect(await pending()).toBe(1);
+    expect(await c.actor().email_challenge_status(fresh.nonce)).toEqual({ Pending: null });
+  });
+});
