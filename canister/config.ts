@@ -7,7 +7,9 @@
  * Every value is validated before it is stored; an invalid argument traps, which on upgrade rolls the
  * upgrade back and keeps the old code and configuration.
  */
+
 import { Principal } from 'azle';
+import { DEFAULT_DOH_PROVIDERS } from '../src/challenge/doh-quorum.ts';
 import { parseAnchors } from '../src/dnssec/dnskey.ts';
 import { ROOT_ANCHORS_TEXT } from '../src/dnssec/root-anchors.ts';
 import { domainProblem } from '../src/mail/address.ts';
@@ -28,17 +30,9 @@ export const CONFIG_LIMITS = {
   originChars: 256,
 } as const;
 
-/**
- * Default DoH resolvers: five operators in four jurisdictions (US, CH, CA, JP), protocol.md §8. They are only
- * used for names under `allowed_domains`, which is empty by default, so DoH is off until configured.
- */
-export const DEFAULT_DOH_PROVIDERS: readonly DohProvider[] = [
-  { name: 'Cloudflare', url: 'https://cloudflare-dns.com/dns-query' },
-  { name: 'Google', url: 'https://dns.google/dns-query' },
-  { name: 'Quad9', url: 'https://dns.quad9.net/dns-query' },
-  { name: 'CIRA Canadian Shield', url: 'https://private.canadianshield.cira.ca/dns-query' },
-  { name: 'IIJ', url: 'https://public.dns.iij.jp/dns-query' },
-];
+/** Default DoH resolvers (protocol.md §8), shared with src/challenge. Only used for names under `allowed_domains`,
+ * which is empty by default, so DoH is off until configured. */
+export { DEFAULT_DOH_PROVIDERS };
 
 /**
  * The configuration of a fresh install without an argument: no mail host and no app origin (the email and

@@ -10,6 +10,7 @@
 // i32 values arrive as JS numbers (possibly negative: pointers are reinterpreted with `>>> 0`); i64 values
 // arrive and must be returned as BigInt (ic-notes §4.5).
 
+import { concatBytes } from '../encoding/bytes.ts';
 import type { StableMemory } from './memory.ts';
 import { CanisterTrap } from './types.ts';
 
@@ -134,18 +135,6 @@ const u32 = (n: number): number => n >>> 0;
 const u64 = (n: bigint): bigint => BigInt.asUintN(64, n);
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 export type Ic0Function = (...args: never[]) => number | bigint | undefined;
 
 export function buildIc0(rt: Ic0Runtime): Record<string, Ic0Function> {
@@ -258,7 +247,7 @@ export function buildIc0(rt: Ic0Runtime): Record<string, Ic0Function> {
     },
     msg_reply: () => {
       const m = respond('msg_reply');
-      m.response = { kind: 'reply', bytes: concat(m.replyChunks) };
+      m.response = { kind: 'reply', bytes: concatBytes(...m.replyChunks) };
     },
     msg_reject: (src: number, size: number) => {
       const m = respond('msg_reject');
@@ -350,7 +339,7 @@ export function buildIc0(rt: Ic0Runtime): Record<string, Ic0Function> {
       const p = pending('call_perform');
       m.pendingCall = undefined;
       const { chunks, ...call } = p;
-      m.calls.push({ ...call, arg: concat(chunks) });
+      m.calls.push({ ...call, arg: concatBytes(...chunks) });
       return 0;
     },
 

@@ -13,21 +13,10 @@
  */
 import { sha224, sha256 } from '@noble/hashes/sha2.js';
 import { base32nopad } from '@scure/base';
+import { concatBytes } from '../encoding/bytes.ts';
 import { compareBytes } from './hash-tree.ts';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Representation-independent hash
@@ -55,7 +44,7 @@ export type RihValue =
   | readonly RihValue[]
   | { readonly [key: string]: RihValue | undefined };
 
-/** `hash(v)`: blobs as is, text as UTF-8, nats as LEB128, arrays as H(concat(H(e_i))), maps recursively. */
+/** `hash(v)`: blobs as is, text as UTF-8, nats as LEB128, arrays as H(concatBytes(H(e_i))), maps recursively. */
 export function rihHashValue(v: RihValue): Uint8Array {
   if (v instanceof Uint8Array) return sha256(v);
   if (typeof v === 'string') return sha256(utf8(v));
@@ -64,19 +53,19 @@ export function rihHashValue(v: RihValue): Uint8Array {
       throw new RangeError('RIH numbers must be integers');
     return sha256(leb128(v));
   }
-  if (Array.isArray(v)) return sha256(concat((v as readonly RihValue[]).map(rihHashValue)));
+  if (Array.isArray(v)) return sha256(concatBytes(...(v as readonly RihValue[]).map(rihHashValue)));
   return rihHashOfMap(v as { readonly [key: string]: RihValue | undefined });
 }
 
-/** `H(concat(sort([H(k) · H(v) for each field])))`, pairs sorted as byte strings. */
+/** `H(concatBytes(sort([H(k) · H(v) for each field])))`, pairs sorted as byte strings. */
 export function rihHashOfMap(map: { readonly [key: string]: RihValue | undefined }): Uint8Array {
   const pairs: Uint8Array[] = [];
   for (const [k, v] of Object.entries(map)) {
     if (v === undefined) continue;
-    pairs.push(concat([sha256(utf8(k)), rihHashValue(v)]));
+    pairs.push(concatBytes(...[sha256(utf8(k)), rihHashValue(v)]));
   }
   pairs.sort(compareBytes);
-  return sha256(concat(pairs));
+  return sha256(concatBytes(...pairs));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -91,10 +80,9 @@ export interface DelegationFields {
 }
 
 /** `0x1A · "ic-request-auth-delegation"`. */
-export const DELEGATION_DOMAIN_SEPARATOR: Uint8Array = concat([
-  Uint8Array.of(26),
-  utf8('ic-request-auth-delegation'),
-]);
+export const DELEGATION_DOMAIN_SEPARATOR: Uint8Array = concatBytes(
+  ...[Uint8Array.of(26), utf8('ic-request-auth-delegation')],
+);
 
 /** RIH of `{pubkey, expiration[, targets]}` (same as @icp-sdk/core `requestIdOf` on `Delegation.toCborValue()`). */
 export function delegationHash(d: DelegationFields): Uint8Array {
@@ -103,7 +91,7 @@ export function delegationHash(d: DelegationFields): Uint8Array {
 
 /** The bytes the delegating key signs: `0x1A · "ic-request-auth-delegation" · RIH(delegation)`. */
 export function delegationSignaturePayload(d: DelegationFields): Uint8Array {
-  return concat([DELEGATION_DOMAIN_SEPARATOR, delegationHash(d)]);
+  return concatBytes(...[DELEGATION_DOMAIN_SEPARATOR, delegationHash(d)]);
 }
 
 /** SHA-256 of the payload: the message-hash label under which the signature map stores the signature. */
@@ -144,10 +132,12 @@ function derLength(n: number): Uint8Array {
 /** DER public key of the canister signature scheme for `(canisterId, seed)`. */
 export function canisterSigPublicKeyDer(canisterId: Uint8Array, seed: Uint8Array): Uint8Array {
   if (canisterId.length > MAX_PRINCIPAL_LENGTH) throw new RangeError('canister id longer than 29 bytes');
-  const raw = concat([Uint8Array.of(canisterId.length), canisterId, seed]);
-  const bitString = concat([Uint8Array.of(0x03), derLength(raw.length + 1), Uint8Array.of(0x00), raw]);
-  const body = concat([ALGORITHM_ID, bitString]);
-  return concat([Uint8Array.of(0x30), derLength(body.length), body]);
+  const raw = concatBytes(...[Uint8Array.of(canisterId.length), canisterId, seed]);
+  const bitString = concatBytes(
+    ...[Uint8Array.of(0x03), derLength(raw.length + 1), Uint8Array.of(0x00), raw],
+  );
+  const body = concatBytes(...[ALGORITHM_ID, bitString]);
+  return concatBytes(...[Uint8Array.of(0x30), derLength(body.length), body]);
 }
 
 export interface CanisterSigPublicKey {
@@ -189,7 +179,7 @@ export function parseCanisterSigPublicKeyDer(der: Uint8Array): CanisterSigPublic
 
 /** Self-authenticating principal of a DER public key: `SHA-224(der) · 0x02`. */
 export function selfAuthenticatingPrincipal(publicKeyDer: Uint8Array): Uint8Array {
-  return concat([sha224(publicKeyDer), Uint8Array.of(0x02)]);
+  return concatBytes(...[sha224(publicKeyDer), Uint8Array.of(0x02)]);
 }
 
 const CRC32_TABLE = (() => {
@@ -213,7 +203,9 @@ export function crc32(bytes: Uint8Array): number {
 export function principalToText(principal: Uint8Array): string {
   if (principal.length > MAX_PRINCIPAL_LENGTH) throw new RangeError('principal longer than 29 bytes');
   const c = crc32(principal);
-  const body = concat([Uint8Array.of(c >>> 24, (c >>> 16) & 0xff, (c >>> 8) & 0xff, c & 0xff), principal]);
+  const body = concatBytes(
+    ...[Uint8Array.of(c >>> 24, (c >>> 16) & 0xff, (c >>> 8) & 0xff, c & 0xff), principal],
+  );
   const s = base32nopad.encode(body).toLowerCase();
   return s.match(/.{1,5}/g)!.join('-');
 }
@@ -238,7 +230,7 @@ export function principalFromText(text: string): Uint8Array {
 
 function lengthPrefixed(name: string, b: Uint8Array): Uint8Array {
   if (b.length > 255) throw new RangeError(`${name} is longer than 255 bytes`);
-  return concat([Uint8Array.of(b.length), b]);
+  return concatBytes(...[Uint8Array.of(b.length), b]);
 }
 
 /**
@@ -249,10 +241,12 @@ function lengthPrefixed(name: string, b: Uint8Array): Uint8Array {
 export function userSeed(salt: Uint8Array, anchor: bigint, origin: string): Uint8Array {
   if (anchor < 0n || anchor >= 1n << 64n) throw new RangeError('anchor must be a nat64');
   return sha256(
-    concat([
-      lengthPrefixed('salt', salt),
-      lengthPrefixed('anchor', utf8(anchor.toString(10))),
-      lengthPrefixed('origin', utf8(origin)),
-    ]),
+    concatBytes(
+      ...[
+        lengthPrefixed('salt', salt),
+        lengthPrefixed('anchor', utf8(anchor.toString(10))),
+        lengthPrefixed('origin', utf8(origin)),
+      ],
+    ),
   );
 }
