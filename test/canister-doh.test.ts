@@ -7,7 +7,7 @@
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Deployed, deploy } from './helpers/canister.ts';
-import { bytes, compose, signMail, VERIFY_TIME } from './helpers/challenge-mail.ts';
+import { challengeMail, VERIFY_TIME } from './helpers/challenge-mail.ts';
 import { type DnsStack, freePort, startDnsStack } from './helpers/dns-servers.ts';
 
 const HOST = 'mail.waxseal.test';
@@ -58,20 +58,6 @@ async function deployWith(providers: string[]): Promise<Deployed> {
   );
 }
 
-function mail(from: string, nonce: string, to: string) {
-  const [signed] = signMail([
-    {
-      message: compose({ from, subject: `Waxseal ${nonce}`, to }),
-      domain: from.split('@')[1]!,
-      selector: 'sel',
-      key: 'ed25519',
-      headers: ['from', 'to', 'subject', 'date', 'message-id'],
-      timestamp: VERIFY_TIME - 60,
-    },
-  ]);
-  return bytes(signed!);
-}
-
 async function outcalls(c: Deployed): Promise<number> {
   const page = await c.actor().http_request({
     method: 'GET',
@@ -90,7 +76,7 @@ async function setupOverDoh(c: Deployed, address: string) {
   const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
   await c.actor(Ed25519KeyIdentity.generate()).smtp_request({
     envelope: { mail_from: 'x@y.test', rcpt_to: [ch.mailbox] },
-    message: mail(address, ch.nonce, ch.mailbox),
+    message: challengeMail(address, ch.nonce, ch.mailbox),
     dns_proof: [],
   });
   for (let i = 0; i < 20; i++) {

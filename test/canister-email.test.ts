@@ -16,9 +16,9 @@ import { verifyDelegationSignature } from '../src/identity/verify.ts';
 import { type Deployed, deploy } from './helpers/canister.ts';
 import {
   bytes,
+  challengeMail,
   compose,
   emailProof,
-  signMail,
   VERIFY_TIME,
   ZONE_WITHOUT_DMARC,
 } from './helpers/challenge-mail.ts';
@@ -46,26 +46,8 @@ function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
 
 const gateway = () => c.actor(Ed25519KeyIdentity.generate());
 
-/** A message from `from` with the nonce in the Subject, signed by dkimpy as `d=<domain>; s=sel` (Ed25519). */
-function mail(
-  from: string,
-  nonce: string,
-  to: string,
-  domain = from.split('@')[1]!,
-  opts: { headers?: string[] } = {},
-) {
-  const [signed] = signMail([
-    {
-      message: compose({ from, subject: `Waxseal ${nonce}`, to }),
-      domain,
-      selector: 'sel',
-      key: 'ed25519',
-      headers: opts.headers ?? ['from', 'to', 'subject', 'date', 'message-id'],
-      timestamp: VERIFY_TIME - 60,
-    },
-  ]);
-  return bytes(signed!);
-}
+const mail = (from: string, nonce: string, to: string, domain?: string, opts: { headers?: string[] } = {}) =>
+  challengeMail(from, nonce, to, { ...(domain ? { domain } : {}), ...opts });
 
 async function send(message: Uint8Array, to: string, proof?: Uint8Array) {
   return gateway().smtp_request({

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Deployed, deploy, encodeInit, INSTR_WASM, WASM } from './helpers/canister.ts';
-import { bytes, compose, emailProof, signMail, VERIFY_TIME } from './helpers/challenge-mail.ts';
+import { challengeMail, emailProof, VERIFY_TIME } from './helpers/challenge-mail.ts';
 import { GENERATED_DIR } from './helpers/dns-servers.ts';
 
 const HOST = 'mail.waxseal.test';
@@ -22,20 +22,6 @@ const owner = Ed25519KeyIdentity.generate();
 function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
   if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
   return r.Ok;
-}
-
-function mail(from: string, nonce: string, to: string) {
-  const [signed] = signMail([
-    {
-      message: compose({ from, subject: `Waxseal ${nonce}`, to }),
-      domain: from.split('@')[1]!,
-      selector: 'sel',
-      key: 'ed25519',
-      headers: ['from', 'to', 'subject', 'date', 'message-id'],
-      timestamp: VERIFY_TIME - 60,
-    },
-  ]);
-  return bytes(signed!);
 }
 
 describe('upgrade', () => {
@@ -56,7 +42,7 @@ describe('upgrade', () => {
     const bound = ok(await c.actor(owner).email_setup_prepare(anchor, first));
     await c.actor().smtp_request({
       envelope: { mail_from: 'x@y.test', rcpt_to: [bound.mailbox] },
-      message: mail(first, bound.nonce, bound.mailbox),
+      message: challengeMail(first, bound.nonce, bound.mailbox),
       dns_proof: [proof.chain],
     });
     const session = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
@@ -69,7 +55,7 @@ describe('upgrade', () => {
     const pending = ok(await c.actor(owner).email_setup_prepare(anchor2, 'jack@ed25519.wxtest'));
     await c.actor().smtp_request({
       envelope: { mail_from: 'x@y.test', rcpt_to: [pending.mailbox] },
-      message: mail('jack@ed25519.wxtest', pending.nonce, pending.mailbox),
+      message: challengeMail('jack@ed25519.wxtest', pending.nonce, pending.mailbox),
       dns_proof: [],
     });
     expect(await c.actor().email_challenge_status(pending.nonce)).toMatchObject({ NeedProof: {} });
@@ -114,7 +100,7 @@ describe('anti-enumeration (instrumented wasm)', () => {
       const setup = ok(await c.actor(owner).email_setup_prepare(anchor, address));
       await c.actor().smtp_request({
         envelope: { mail_from: 'x@y.test', rcpt_to: [setup.mailbox] },
-        message: mail(address, setup.nonce, setup.mailbox),
+        message: challengeMail(address, setup.nonce, setup.mailbox),
         dns_proof: [proof.chain],
       });
       expect(await c.actor().email_challenge_status(setup.nonce)).toEqual({ SetupComplete: { address } });

@@ -13,7 +13,7 @@ import { Principal } from '@icp-sdk/core/principal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type _SERVICE, idlFactory } from '../canister/declarations/waxseal.did.ts';
 import { encodeInit, WASM } from './helpers/canister.ts';
-import { bytes, compose, emailProof, signMail, VERIFY_TIME } from './helpers/challenge-mail.ts';
+import { challengeMail, emailProof, VERIFY_TIME } from './helpers/challenge-mail.ts';
 import { GENERATED_DIR } from './helpers/dns-servers.ts';
 
 const BIN = process.env.POCKET_IC_BIN;
@@ -55,19 +55,7 @@ describe.skipIf(!BIN)('PocketIC live mode (needs POCKET_IC_BIN)', () => {
     const anchor = (await actor.create_identity()).Ok as bigint;
     const address = 'live@ecdsa.wxtest';
     const proof = await emailProof('ecdsa.wxtest', ['sel']);
-    const sign = (nonce: string, to: string) =>
-      bytes(
-        signMail([
-          {
-            message: compose({ from: address, subject: `Waxseal ${nonce}`, to }),
-            domain: 'ecdsa.wxtest',
-            selector: 'sel',
-            key: 'ed25519',
-            headers: ['from', 'to', 'subject', 'date', 'message-id'],
-            timestamp: VERIFY_TIME - 60,
-          },
-        ])[0]!,
-      );
+    const sign = (nonce: string, to: string) => challengeMail(address, nonce, to);
     const setup = (await actor.email_setup_prepare(anchor, address)).Ok;
     await actor.smtp_request({
       envelope: { mail_from: 'x@y', rcpt_to: [setup.mailbox] },

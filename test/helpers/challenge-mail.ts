@@ -50,31 +50,13 @@ export interface MailJob {
   timestamp: number;
 }
 
-const SIGNER = `
-import json, sys, time
-import dkim
-req = json.load(sys.stdin)
-out = []
-real_time = time.time
-for job in req["jobs"]:
-    time.time = lambda: job["timestamp"]
-    try:
-        sig = dkim.sign(job["message"].encode("latin-1"), job["selector"].encode(), job["domain"].encode(),
-                        job["key"].encode(), signature_algorithm=job["algorithm"].encode(),
-                        canonicalize=(b"relaxed", b"relaxed"),
-                        include_headers=[h.encode() for h in job["headers"]])
-    finally:
-        time.time = real_time
-    out.append((sig + job["message"].encode("latin-1")).decode("latin-1"))
-json.dump({"signed": out}, sys.stdout)
-`;
-
 /** Signs every job in one python process; returns the signed messages as binary strings (CRLF). */
 export function signMail(jobs: MailJob[]): string[] {
   const input = JSON.stringify({
     jobs: jobs.map((j) => ({ ...j, key: KEYS[j.key].key, algorithm: KEYS[j.key].algorithm })),
   });
-  const out = execFileSync(DEBIAN_PYTHON, ['-c', SIGNER], { input, encoding: 'latin1' });
+  const signer = join(import.meta.dirname, 'dkimpy-sign.py');
+  const out = execFileSync(DEBIAN_PYTHON, [signer], { input, encoding: 'latin1' });
   return JSON.parse(out).signed;
 }
 
@@ -126,4 +108,27 @@ export async function emailProof(
   });
   if (p.kind !== 'proof') throw new Error(`no proof for ${domain}: ${p.detail}`);
   return p;
+}
+
+/**
+ * A Waxseal challenge email from `from` with the nonce in the Subject, signed by dkimpy as `d=<domain>; s=sel`
+ * (Ed25519; the domain defaults to the From domain).
+ */
+export function challengeMail(
+  from: string,
+  nonce: string,
+  to: string,
+  opts: { domain?: string; headers?: string[]; body?: string } = {},
+): Uint8Array {
+  const [signed] = signMail([
+    {
+      message: compose({ from, subject: `Waxseal ${nonce}`, to, ...(opts.body ? { body: opts.body } : {}) }),
+      domain: opts.domain ?? from.split('@')[1]!,
+      selector: 'sel',
+      key: 'ed25519',
+      headers: opts.headers ?? ['from', 'to', 'subject', 'date', 'message-id'],
+      timestamp: VERIFY_TIME - 60,
+    },
+  ]);
+  return bytes(signed!);
 }

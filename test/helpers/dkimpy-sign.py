@@ -1,7 +1,8 @@
 """Signs messages with dkimpy (Debian python3-dkim) for the test suites.
 
-Reads JSON from stdin: {"jobs": [{"message": str, "domain": str, "selector": str, "key_b64": str (Ed25519 seed,
-base64), "headers": [str], "timestamp": int}]} and writes {"signed": [str]} (CRLF messages).
+Reads JSON from stdin: {"jobs": [{"message": str, "domain": str, "selector": str, "key": str (Ed25519 seed in
+base64, or an RSA private key in PKCS#1 PEM), "algorithm": "ed25519-sha256" | "rsa-sha256", "headers": [str],
+"timestamp": int}]} and writes {"signed": [str]} (CRLF messages).
 """
 import json
 import sys
@@ -21,8 +22,8 @@ def main():
                 job["message"].encode("latin-1"),
                 job["selector"].encode(),
                 job["domain"].encode(),
-                job["key_b64"].encode(),
-                signature_algorithm=b"ed25519-sha256",
+                job["key"].encode(),
+                signature_algorithm=job["algorithm"].encode(),
                 canonicalize=(b"relaxed", b"relaxed"),
                 include_headers=[h.encode() for h in job["headers"]],
             )

@@ -29,7 +29,9 @@ export function ed25519TestKey(): Ed25519TestKey {
 
 /** Signs every job with the same key in one python process; returns CRLF messages as binary strings. */
 export function dkimpySign(key: Ed25519TestKey, jobs: SignJob[]): string[] {
-  const input = JSON.stringify({ jobs: jobs.map((j) => ({ ...j, key_b64: key.seedB64 })) });
+  const input = JSON.stringify({
+    jobs: jobs.map((j) => ({ ...j, key: key.seedB64, algorithm: 'ed25519-sha256' })),
+  });
   const out = execFileSync(DEBIAN_PYTHON, [join(import.meta.dirname, 'dkimpy-sign.py')], {
     input,
     encoding: 'latin1',
