@@ -3,7 +3,7 @@
  * submission, and completing a verified flow. The decisions themselves are the pure functions of
  * src/challenge/flow.ts; this module stores their results, binds addresses and prepares delegations.
  */
-import { call, IDL, time as icNow, type Principal, setTimer } from 'azle';
+import { call, canisterSelf, IDL, time as icNow, type Principal, setTimer } from 'azle';
 import { quorumLookup } from '../src/challenge/doh-quorum.ts';
 import {
   checkRequestBounds,
@@ -22,7 +22,7 @@ import {
   setupComplete,
   submitProof,
 } from '../src/challenge/flow.ts';
-import { makeNonce, NONCE_RANDOM_BYTES } from '../src/challenge/nonce.ts';
+import { isNonce, makeNonce, NONCE_RANDOM_BYTES } from '../src/challenge/nonce.ts';
 import { ChallengeStore } from '../src/challenge/store.ts';
 import { CHALLENGE_TTL, type Challenge, type ChallengeState } from '../src/challenge/types.ts';
 import { pureCrypto } from '../src/crypto/pure.ts';
@@ -41,13 +41,15 @@ import {
   markRecovered,
 } from './identities.ts';
 import { registerMetric } from './metrics.ts';
+import { salt } from './salt.ts';
 import { incrementLabeled, labeledCounters, MEMORY, stableKv } from './state.ts';
 
 /** Verified zone keys (root, TLD, …) shared by every proof until their RRSIGs expire; heap, so reset by upgrades. */
 const keyCache = zoneKeyCache();
 
+const challengesKv = stableKv(MEMORY.challenges);
 const store = new ChallengeStore({
-  challenges: stableKv(MEMORY.challenges),
+  challenges: challengesKv,
   byAge: stableKv(MEMORY.challengeAge),
   messages: stableKv(MEMORY.challengeMessages),
 });
@@ -323,3 +325,21 @@ registerMetric({
   type: 'counter',
   value: () => labeledCounters('challenge_failures').map(([code, n]) => [{ code }, n] as const),
 });
+
+/**
+ * Called from post_upgrade: timers do not survive an upgrade, so challenges that were waiting for their DoH fetch
+ * (Resolving) get it again. The canister itself is the caller recorded in the audit log of a recovery it completes.
+ */
+export function resumeResolving(): void {
+  const now = icNow();
+  const ctx: CompletionContext = {
+    canisterId: canisterSelf().toUint8Array(),
+    salt: salt(),
+    caller: canisterSelf(),
+  };
+  for (const [key] of challengesKv.range(0, challengesKv.size())) {
+    const nonce = String.fromCharCode(...key);
+    if (!isNonce(nonce) || store.get(nonce, now)?.state.kind !== 'Resolving') continue;
+    setTimer(0, () => resolveChallenge(nonce, ctx));
+  }
+}

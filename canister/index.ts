@@ -36,6 +36,7 @@ import {
   prepareSetup,
   receiveSmtp,
   recoveryChallenge,
+  resumeResolving,
   submitChallengeProof,
   validateSmtpEnvelope,
 } from './email.ts';
@@ -70,6 +71,7 @@ export default class {
     resetSignatures();
     warmEd25519();
     armSaltTimer();
+    resumeResolving();
   }
 
   @query([], IDL.Principal)

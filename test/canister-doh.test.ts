@@ -6,7 +6,7 @@
  */
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Deployed, deploy } from './helpers/canister.ts';
+import { type Deployed, deploy, encodeInit, WASM } from './helpers/canister.ts';
 import { challengeMail, VERIFY_TIME } from './helpers/challenge-mail.ts';
 import { type DnsStack, freePort, startDnsStack } from './helpers/dns-servers.ts';
 
@@ -120,6 +120,34 @@ describe('DoH quorum', () => {
         NeedProof: { domain: 'ecdsa.wxtest' },
       });
       expect(await outcalls(c)).toBe(0);
+    } finally {
+      await c.backend.tearDown();
+    }
+  }, 120_000);
+});
+
+describe('DoH across an upgrade', () => {
+  it('a challenge still Resolving when the canister is upgraded is resumed and finishes', async () => {
+    const c = await deployWith(stack.dohUrls);
+    try {
+      const anchor = ok(await c.actor(owner).create_identity());
+      const address = `eve@${DOMAIN}`;
+      const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+      await c.actor(Ed25519KeyIdentity.generate()).smtp_request({
+        envelope: { mail_from: 'x@y.test', rcpt_to: [ch.mailbox] },
+        message: challengeMail(address, ch.nonce, ch.mailbox),
+        dns_proof: [],
+      });
+      expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ Resolving: null });
+      // Upgrade before the fetch timer has run: timers are lost, post_upgrade must re-arm the fetch.
+      await c.backend.upgrade(c.id, WASM, { arg: encodeInit(null), tick: false });
+      expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ Resolving: null });
+      for (let i = 0; i < 20; i++) {
+        await c.backend.tick();
+        const s = await c.actor().email_challenge_status(ch.nonce);
+        if (!('Resolving' in s)) break;
+      }
+      expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ SetupComplete: { address } });
     } finally {
       await c.backend.tearDown();
     }
