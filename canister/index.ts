@@ -6,7 +6,18 @@
  *
  * Class fields would be heap state, cleared on upgrade; there are none: all state is in stable maps.
  */
-import { canisterSelf, IDL, init, msgCaller, Principal, postUpgrade, query, update } from 'azle';
+import {
+  canisterSelf,
+  IDL,
+  init,
+  msgArgData,
+  msgCaller,
+  msgReply,
+  Principal,
+  postUpgrade,
+  query,
+  update,
+} from 'azle';
 import { asyncResult, authContext, now, result } from './api.ts';
 import {
   AnchorResult,
@@ -27,6 +38,7 @@ import {
   SubmitProofResult,
   UnitResult,
 } from './candid.ts';
+import { CHALLENGE_STATUS_SHAPE, encodeValue, replyPrefix } from './candid-values.ts';
 import { currentConfig, installConfig, upgradeConfig } from './config.ts';
 import { getDelegation, prepareDelegation, resetSignatures } from './delegations.ts';
 import { dohTransform, HttpOutcallResponse, TransformArgs } from './doh.ts';
@@ -52,6 +64,10 @@ import {
 import { armSaltTimer, requireSalt, salt } from './salt.ts';
 import { counterValue, incrementCounter } from './state.ts';
 import { statusView } from './status.ts';
+
+/** DIDL header and type table of a `ChallengeStatus` reply, computed once per heap (module load). */
+const STATUS_REPLY_PREFIX = replyPrefix(new Uint8Array(IDL.encode([ChallengeStatus], [{ Expired: null }])));
+
 import { warmEd25519 } from './warmup.ts';
 
 export default class {
@@ -171,9 +187,18 @@ export default class {
     });
   }
 
-  @query([IDL.Text], ChallengeStatus)
-  email_challenge_status(nonce: string): ChallengeStatus {
-    return statusView(challengeStatus(nonce, now()));
+  /**
+   * Replies manually: the value is written by candid-values.ts after a type table computed once at module load,
+   * because Azle's automatic `IDL.encode` of this nested type costs about 20 M instructions per poll.
+   */
+  @query([IDL.Text], ChallengeStatus, { manual: true })
+  email_challenge_status(): void {
+    const [nonce] = IDL.decode([IDL.Text], msgArgData()) as [string];
+    const value = encodeValue(CHALLENGE_STATUS_SHAPE, statusView(challengeStatus(nonce, now())));
+    const reply = new Uint8Array(STATUS_REPLY_PREFIX.length + value.length);
+    reply.set(STATUS_REPLY_PREFIX);
+    reply.set(value, STATUS_REPLY_PREFIX.length);
+    msgReply(reply);
   }
 
   @update([IDL.Text, IDL.Vec(IDL.Nat8)], SubmitProofResult)

@@ -1,0 +1,170 @@
+/**
+ * A small Candid value writer (Candid spec §"Binary format", M and the value encodings of text, nat64, blob, vec,
+ * record and variant) for replies whose automatic encoding is too costly in QuickJS: @dfinity/candid's `IDL.encode`
+ * spends about 20 M instructions on the nested `ChallengeStatus` type, mostly on the type table. The type table
+ * (the reply's prefix) is computed once by `IDL.encode` itself, so only values are written here. No Azle imports:
+ * test/candid-values.test.ts checks it byte for byte against `IDL.encode`.
+ */
+
+export type CandidShape =
+  | { readonly kind: 'null' | 'text' | 'nat64' | 'blob' }
+  | { readonly kind: 'vec'; readonly of: CandidShape }
+  | { readonly kind: 'record' | 'variant'; readonly fields: ReadonlyArray<readonly [string, CandidShape]> };
+
+/** Candid field id: the 32-bit hash of the UTF-8 label (Candid spec "idl_hash"). */
+export function fieldId(label: string): number {
+  let h = 0;
+  for (const b of new TextEncoder().encode(label)) h = (Math.imul(h, 223) + b) >>> 0;
+  return h;
+}
+
+/** Fields in the order Candid sorts them: by field id, unsigned. */
+function sorted(fields: ReadonlyArray<readonly [string, CandidShape]>) {
+  return [...fields].sort((a, b) => fieldId(a[0]) - fieldId(b[0]));
+}
+
+class Out {
+  private readonly bytes: number[] = [];
+  leb(n: number): void {
+    let v = n;
+    do {
+      const b = v & 0x7f;
+      v = Math.floor(v / 128);
+      this.bytes.push(v > 0 ? b | 0x80 : b);
+    } while (v > 0);
+  }
+  raw(b: Uint8Array): void {
+    for (const x of b) this.bytes.push(x);
+  }
+  u64(n: bigint): void {
+    for (let i = 0n; i < 8n; i++) this.bytes.push(Number((n >> (8n * i)) & 0xffn));
+  }
+  done(): Uint8Array {
+    return Uint8Array.from(this.bytes);
+  }
+}
+
+function write(shape: CandidShape, value: unknown, out: Out): void {
+  switch (shape.kind) {
+    case 'null':
+      return;
+    case 'text': {
+      const b = new TextEncoder().encode(value as string);
+      out.leb(b.length);
+      out.raw(b);
+      return;
+    }
+    case 'nat64':
+      out.u64(value as bigint);
+      return;
+    case 'blob': {
+      const b = value as Uint8Array;
+      out.leb(b.length);
+      out.raw(b);
+      return;
+    }
+    case 'vec': {
+      const items = value as readonly unknown[];
+      out.leb(items.length);
+      for (const item of items) write(shape.of, item, out);
+      return;
+    }
+    case 'record':
+      for (const [name, field] of sorted(shape.fields))
+        write(field, (value as Record<string, unknown>)[name], out);
+      return;
+    case 'variant': {
+      const [tag, payload] = Object.entries(value as Record<string, unknown>)[0]!;
+      const fields = sorted(shape.fields);
+      const index = fields.findIndex(([name]) => name === tag);
+      if (index < 0) throw new RangeError(`unknown variant tag ${tag}`);
+      out.leb(index);
+      write(fields[index]![1], payload, out);
+      return;
+    }
+  }
+}
+
+/** The value bytes of `value` (without the DIDL header and type table). */
+export function encodeValue(shape: CandidShape, value: unknown): Uint8Array {
+  const out = new Out();
+  write(shape, value, out);
+  return out.done();
+}
+
+/** `ChallengeStatus` of candid/waxseal.did, as a shape. */
+const text = { kind: 'text' } as const;
+const nul = { kind: 'null' } as const;
+export const CHALLENGE_STATUS_SHAPE: CandidShape = {
+  kind: 'variant',
+  fields: [
+    ['Pending', nul],
+    [
+      'NeedProof',
+      {
+        kind: 'record',
+        fields: [
+          ['domain', text],
+          ['selectors', { kind: 'vec', of: text }],
+          ['key_names', { kind: 'vec', of: text }],
+        ],
+      },
+    ],
+    ['Resolving', nul],
+    ['SetupComplete', { kind: 'record', fields: [['address', text]] }],
+    [
+      'RecoveryReady',
+      {
+        kind: 'record',
+        fields: [
+          ['anchor', { kind: 'nat64' }],
+          ['user_key', { kind: 'blob' }],
+          ['expiration', { kind: 'nat64' }],
+        ],
+      },
+    ],
+    [
+      'Failed',
+      {
+        kind: 'record',
+        fields: [
+          ['code', text],
+          ['message', text],
+          [
+            'checks',
+            {
+              kind: 'vec',
+              of: {
+                kind: 'record',
+                fields: [
+                  ['name', text],
+                  [
+                    'status',
+                    {
+                      kind: 'variant',
+                      fields: [
+                        ['Pass', nul],
+                        ['Fail', nul],
+                        ['Skipped', nul],
+                      ],
+                    },
+                  ],
+                  ['detail', text],
+                ],
+              },
+            },
+          ],
+        ],
+      },
+    ],
+    ['Expired', nul],
+  ],
+};
+
+/**
+ * The reply prefix (DIDL, type table, argument types) for a single value of a type, cut from a full encoding of a
+ * null-payload variant value whose value part is its one-byte index.
+ */
+export function replyPrefix(encodedNullVariant: Uint8Array): Uint8Array {
+  return encodedNullVariant.slice(0, encodedNullVariant.length - 1);
+}
