@@ -168,3 +168,27 @@ export const CHALLENGE_STATUS_SHAPE: CandidShape = {
 export function replyPrefix(encodedNullVariant: Uint8Array): Uint8Array {
   return encodedNullVariant.slice(0, encodedNullVariant.length - 1);
 }
+
+const TEXT_ARG = [0x44, 0x49, 0x44, 0x4c, 0x00, 0x01, 0x71];
+
+/**
+ * The single `text` argument in its canonical encoding (DIDL, empty type table, one `text`), or undefined for any
+ * other layout, which the caller then hands to `IDL.decode` (valid Candid may spell the same value differently).
+ */
+export function decodeCanonicalTextArg(bytes: Uint8Array): string | undefined {
+  if (bytes.length < TEXT_ARG.length + 1 || TEXT_ARG.some((b, i) => bytes[i] !== b)) return undefined;
+  let pos = TEXT_ARG.length;
+  let len = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (pos >= bytes.length || shift > 28) return undefined;
+    const b = bytes[pos++]!;
+    len += (b & 0x7f) * 2 ** shift;
+    if (!(b & 0x80)) break;
+  }
+  if (pos + len !== bytes.length) return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(pos));
+  } catch {
+    return undefined;
+  }
+}

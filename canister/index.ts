@@ -38,7 +38,7 @@ import {
   SubmitProofResult,
   UnitResult,
 } from './candid.ts';
-import { CHALLENGE_STATUS_SHAPE, encodeValue, replyPrefix } from './candid-values.ts';
+import { CHALLENGE_STATUS_SHAPE, decodeCanonicalTextArg, encodeValue, replyPrefix } from './candid-values.ts';
 import { currentConfig, installConfig, upgradeConfig } from './config.ts';
 import { getDelegation, prepareDelegation, resetSignatures } from './delegations.ts';
 import { dohTransform, HttpOutcallResponse, TransformArgs } from './doh.ts';
@@ -193,7 +193,8 @@ export default class {
    */
   @query([IDL.Text], ChallengeStatus, { manual: true })
   email_challenge_status(): void {
-    const [nonce] = IDL.decode([IDL.Text], msgArgData()) as [string];
+    const arg = msgArgData();
+    const nonce = decodeCanonicalTextArg(arg) ?? (IDL.decode([IDL.Text], arg) as [string])[0];
     const value = encodeValue(CHALLENGE_STATUS_SHAPE, statusView(challengeStatus(nonce, now())));
     const reply = new Uint8Array(STATUS_REPLY_PREFIX.length + value.length);
     reply.set(STATUS_REPLY_PREFIX);

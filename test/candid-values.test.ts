@@ -2,7 +2,13 @@
 import { IDL } from '@icp-sdk/core/candid';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CHALLENGE_STATUS_SHAPE, encodeValue, fieldId, replyPrefix } from '../canister/candid-values.ts';
+import {
+  CHALLENGE_STATUS_SHAPE,
+  decodeCanonicalTextArg,
+  encodeValue,
+  fieldId,
+  replyPrefix,
+} from '../canister/candid-values.ts';
 import { idlFactory } from '../canister/declarations/waxseal.did.ts';
 
 // The ChallengeStatus type as the generated bindings define it (the return type of email_challenge_status).
@@ -55,6 +61,27 @@ describe('Candid value writer', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('canonical text argument', () => {
+  it('reads what IDL.encode writes, for any string', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300, unit: 'grapheme' }), (text) => {
+        expect(decodeCanonicalTextArg(new Uint8Array(IDL.encode([IDL.Text], [text])))).toBe(text);
+      }),
+    );
+  });
+  it('declines anything else, so IDL.decode decides', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        const got = decodeCanonicalTextArg(bytes);
+        if (got !== undefined) expect(IDL.decode([IDL.Text], bytes)[0]).toBe(got);
+      }),
+    );
+    expect(
+      decodeCanonicalTextArg(new Uint8Array(IDL.encode([IDL.Text, IDL.Nat8], ['x', 1]))),
+    ).toBeUndefined();
   });
 });
 
