@@ -24,7 +24,7 @@ import {
 } from '../src/challenge/flow.ts';
 import { isNonce, makeNonce, NONCE_RANDOM_BYTES } from '../src/challenge/nonce.ts';
 import { ChallengeStore } from '../src/challenge/store.ts';
-import { CHALLENGE_TTL, type Challenge, type ChallengeState } from '../src/challenge/types.ts';
+import type { Challenge, ChallengeState } from '../src/challenge/types.ts';
 import { pureCrypto } from '../src/crypto/pure.ts';
 import type { TxtAnswer } from '../src/dns/lookup.ts';
 import { zoneKeyCache } from '../src/dnssec/chain.ts';
@@ -282,8 +282,6 @@ export function recoveryChallenge(nonce: string, sessionKey: Uint8Array, expirat
   }
   return { anchor: state.anchor, sessionKey: key };
 }
-
-export { CHALLENGE_TTL };
 
 /** Fetches the names a Resolving challenge waits for over DoH, then finishes its verification. */
 async function resolveChallenge(nonce: string, ctx: CompletionContext): Promise<void> {
