@@ -78,10 +78,15 @@ async function smtpCase(label: string, domain: string, key: 'rsa2048' | 'ed25519
   return proof;
 }
 
-// RSA-2048 DKIM key in rsa2048.wxtest (RSA test root → ECDSA wxtest. → RSA zone: 3 zones).
-await smtpCase('dnssec', 'rsa2048.wxtest', 'rsa2048', 'rsa');
-// Ed25519 DKIM key behind a cross-zone CNAME (RSA root → ECDSA wxtest. → RSA cname-src → ECDSA ecdsa: 4 zones).
-const cnameProof = await smtpCase('dnssec_ed25519', 'cname-src.wxtest', 'ed25519', 'sel');
+// The issue's reference case: RSA-2048 DKIM, proof through 4 zones, ECDSA from the TLD down
+// (RSA test root → ECDSA wxtest. → ECDSA ecdsa.wxtest. → ECDSA deep.ecdsa.wxtest.).
+await smtpCase('dnssec', 'deep.ecdsa.wxtest', 'rsa2048', 'rsa');
+// The same proof with an Ed25519 DKIM signature.
+await smtpCase('dnssec_ed25519', 'deep.ecdsa.wxtest', 'ed25519', 'sel');
+// RSA-2048 DKIM in an RSA zone (RSA root → ECDSA TLD → RSA zone: 3 zones).
+await smtpCase('dnssec_rsa_zone', 'rsa2048.wxtest', 'rsa2048', 'rsa');
+// Ed25519 DKIM behind a cross-zone CNAME (RSA root → ECDSA TLD → RSA cname-src → ECDSA ecdsa: 4 zones).
+const cnameProof = await smtpCase('dnssec_cname', 'cname-src.wxtest', 'ed25519', 'sel');
 
 // Two-phase: NeedProof, then the proof.
 {
@@ -133,6 +138,8 @@ await measure('canister_post_upgrade', () =>
 const budgets: Record<string, number> = {
   smtp_request_dnssec_cold: 2_000_000_000,
   smtp_request_dnssec_ed25519_cold: 2_000_000_000,
+  smtp_request_dnssec_rsa_zone_cold: 2_000_000_000,
+  smtp_request_dnssec_cname_cold: 2_000_000_000,
   email_challenge_status: 10_000_000,
   get_delegation_100_live: 100_000_000,
 };

@@ -182,7 +182,19 @@ big._domainkey	TXT	$RSA4096_TXT
 chain._domainkey	CNAME	sel._domainkey.ed25519.wxtest.
 EOF
 finish_simple
+# A third level, ECDSA from the TLD down: rsa._domainkey.deep.ecdsa.wxtest. is an RSA-2048 DKIM key behind a
+# 4-zone proof (. → wxtest. → ecdsa.wxtest. → deep.ecdsa.wxtest.), the canister benchmark's reference case.
+begin deep.ecdsa.wxtest.
+std deep.ecdsa.wxtest. 19
+add deep.ecdsa.wxtest. <<<"rsa._domainkey	TXT	$RSA2048_TXT"
+deep_ksk=$(key deep.ecdsa.wxtest. ksk ECDSAP256SHA256 - KSK)
+deep_zsk=$(key deep.ecdsa.wxtest. zsk ECDSAP256SHA256 - ZSK)
+sign deep.ecdsa.wxtest. "$VALID_FROM" "$VALID_TO" "$deep_ksk" "$deep_zsk"
 simple ecdsa.wxtest. 14 ECDSAP256SHA256 -
+{
+  echo "deep	NS	ns.wxtest."
+  ds "$deep_ksk" SHA-256
+} | add ecdsa.wxtest.
 finish_simple
 simple ecdsa384.wxtest. 15 ECDSAP384SHA384 -
 finish_simple
@@ -410,6 +422,7 @@ c ecdsa-mx ecdsa.wxtest. MX secure - "MX at the apex"
 c ecdsa-mail-a mail.ecdsa.wxtest. A secure - "A below the apex"
 c ecdsa-dmarc _dmarc.ecdsa.wxtest. TXT secure - "DMARC TXT"
 c ecdsa-ds ecdsa.wxtest. DS secure - "DS answered from the parent wxtest."
+c deep-ecdsa-rsa-dkim rsa._domainkey.deep.ecdsa.wxtest. TXT secure - "RSA DKIM key, ECDSA from the TLD down (4 zones)"
 c ed448-dmarc _dmarc.ed448.wxtest. TXT secure - "alg 16 DMARC TXT"
 c rsasha512-txt sel._domainkey.rsasha512.wxtest. TXT bogus UnsupportedAlgorithm \
   "only alg 10 (RSA/SHA-512) DS and keys; valid DNSSEC, so delv says secure; RFC 4035 5.2 would call it insecure" \
