@@ -33,6 +33,7 @@ import { pureCrypto } from '../crypto/pure.ts';
 import { canonicalizeBody } from '../dkim/canonicalize.ts';
 import type { SignatureResult } from '../dkim/result.ts';
 import { type DkimSignature, parseSignature } from '../dkim/signature.ts';
+import { isAligned } from '../dmarc/alignment.ts';
 import type { TxtAnswer, TxtLookup } from '../dns/lookup.ts';
 import type { ZoneKeyCache } from '../dnssec/chain.ts';
 import type { TrustAnchor } from '../dnssec/dnskey.ts';
@@ -219,9 +220,8 @@ type Precheck =
 /** RFC 1035 §2.3.4 in presentation form without the trailing dot. */
 const MAX_DNS_NAME = 253;
 
-function relaxedAligned(d: string, fromDomain: string): boolean {
-  return d === fromDomain || d.endsWith(`.${fromDomain}`);
-}
+/** The loosest alignment any DMARC record allows (protocol.md §6): the one rule lives in src/dmarc/alignment.ts. */
+const relaxedAligned = (d: string, fromDomain: string): boolean => isAligned(d, fromDomain, 'r');
 
 function precheck(bytes: Uint8Array, challenge: Challenge, now: number, prior: readonly Check[]): Precheck {
   const checks = [...prior];
