@@ -12,8 +12,8 @@ import { readFile } from 'node:fs/promises';
 import type { Identity } from '@icp-sdk/core/agent';
 import type { IDL } from '@icp-sdk/core/candid';
 import { Principal } from '@icp-sdk/core/principal';
+import { blsPublicKeyDer } from '../identity/test-certificate.ts';
 import type { ActorControls } from './actor.ts';
-import { blsRootKeyDer } from './certificate.ts';
 import { IcHost, type IcHostOptions } from './host.ts';
 
 export type BackendActor<T> = T & ActorControls;
@@ -187,7 +187,7 @@ export async function pocketIcBackend(options: { binPath?: string } = {}): Promi
         (await instance.getApplicationSubnets())[0]?.id;
       if (!subnet) throw new Error('PocketIC: no subnet to take the root key from');
       const key = new Uint8Array(await instance.getPubKey(subnet));
-      return key.length === 96 ? blsRootKeyDer(key) : key;
+      return key.length === 96 ? blsPublicKeyDer(key) : key;
     },
     instructionsOfLastCall: () => undefined,
     async tearDown() {

@@ -10,18 +10,11 @@
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import type { HashTree } from '../identity/hash-tree.ts';
 import {
-  BLS_KEY_DER_PREFIX,
   blsPublicKey,
   blsPublicKeyDer,
   buildCertificate,
   dataCertificateTree,
 } from '../identity/test-certificate.ts';
-
-/** DER prefix of an IC BLS root key (37 bytes, followed by the 96-byte G2 key). */
-export const IC_BLS_ROOT_KEY_DER_PREFIX = BLS_KEY_DER_PREFIX;
-/** Wraps a raw 96-byte G2 public key as the DER root key agents expect. */
-export const blsRootKeyDer = blsPublicKeyDer;
-export { dataCertificateTree };
 
 export class CertificateSigner {
   readonly secretKey: Uint8Array;

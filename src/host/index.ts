@@ -7,12 +7,7 @@ export {
   nodeHostBackend,
   pocketIcBackend,
 } from './backend.ts';
-export {
-  blsRootKeyDer,
-  CertificateSigner,
-  dataCertificateTree,
-  IC_BLS_ROOT_KEY_DER_PREFIX,
-} from './certificate.ts';
+export { CertificateSigner } from './certificate.ts';
 export {
   type CanisterInfo,
   IcHost,

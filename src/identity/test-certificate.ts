@@ -11,49 +11,14 @@
  * so this is not meant for the canister itself.
  */
 import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { hex } from '@scure/base';
 import { CborWriter, encodeCbor, SELF_DESCRIBE_TAG } from './cbor.ts';
 import { leb128 } from './delegation.ts';
 import { compareBytes, fork, type HashTree, labeled, leaf, reconstruct, writeHashTree } from './hash-tree.ts';
 
 /** DER prefix of an IC BLS public key (OIDs 1.3.6.1.4.1.44668.5.3.1.2.1 and 1.3.6.1.4.1.44668.5.3.2.1). */
-export const BLS_KEY_DER_PREFIX = Uint8Array.of(
-  0x30,
-  0x81,
-  0x82,
-  0x30,
-  0x1d,
-  0x06,
-  0x0d,
-  0x2b,
-  0x06,
-  0x01,
-  0x04,
-  0x01,
-  0x82,
-  0xdc,
-  0x7c,
-  0x05,
-  0x03,
-  0x01,
-  0x02,
-  0x01,
-  0x06,
-  0x0c,
-  0x2b,
-  0x06,
-  0x01,
-  0x04,
-  0x01,
-  0x82,
-  0xdc,
-  0x7c,
-  0x05,
-  0x03,
-  0x02,
-  0x01,
-  0x03,
-  0x61,
-  0x00,
+export const BLS_KEY_DER_PREFIX = hex.decode(
+  '308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100',
 );
 
 /** `0x0D · "ic-state-root"`. */
