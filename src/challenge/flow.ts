@@ -31,6 +31,7 @@
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { pureCrypto } from '../crypto/pure.ts';
 import { canonicalizeBody } from '../dkim/canonicalize.ts';
+import { keyRecordName } from '../dkim/key.ts';
 import type { SignatureResult } from '../dkim/result.ts';
 import { type DkimSignature, parseSignature } from '../dkim/signature.ts';
 import { isAligned } from '../dmarc/alignment.ts';
@@ -287,7 +288,7 @@ function precheck(bytes: Uint8Array, challenge: Challenge, now: number, prior: r
       checks.push(fail(label, `d=${sig.domain} can never align with ${fromDomain}`));
       return;
     }
-    const keyName = `${sig.selector.toLowerCase()}._domainkey.${sig.domain}`;
+    const keyName = keyRecordName(sig.selector, sig.domain);
     if (keyName.length > MAX_DNS_NAME) {
       checks.push(fail(label, `${keyName.slice(0, 40)}… is longer than a DNS name can be`));
       return;
@@ -398,8 +399,8 @@ export function mapVerdict(
         (s) => s.domain !== null && fromDomain !== null && relaxedAligned(s.domain, fromDomain),
       );
       for (const s of relevant) {
-        if (s.reason !== 'KeyLookupFailed' || s.selector === null) continue;
-        const trouble = dnsTrouble(`${s.selector.toLowerCase()}._domainkey.${s.domain}`);
+        if (s.reason !== 'KeyLookupFailed' || s.selector === null || s.domain === null) continue;
+        const trouble = dnsTrouble(keyRecordName(s.selector, s.domain));
         if (trouble) return { code: dnsCode, message: trouble };
       }
       const first = relevant[0] ?? verdict.signatures[0];

@@ -29,6 +29,11 @@ export type KeyParse =
   | { ok: true; key: DkimKey }
   | { ok: false; reason: DkimReason; detail: string; keyType: string | null };
 
+/** The DNS name of a key record (RFC 6376 §3.6.2.1): `<selector>._domainkey.<d>`, lowercase. */
+export function keyRecordName(selector: string, domain: string): string {
+  return `${selector.toLowerCase()}._domainkey.${domain.toLowerCase()}`;
+}
+
 /** RSA exponents above 32 bits only make the canister's modPow slower; real keys use 3 or 65537. */
 const MAX_EXPONENT_BITS = 32;
 

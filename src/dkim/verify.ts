@@ -10,7 +10,7 @@ import { LIMITS } from '../limits.ts';
 import type { HeaderField, Message } from '../mail/message.ts';
 import { canonicalizeBody } from './canonicalize.ts';
 import { headerHashInput } from './header-hash.ts';
-import { type DkimKey, parseKeyRecord } from './key.ts';
+import { type DkimKey, keyRecordName, parseKeyRecord } from './key.ts';
 import { CHECK_NAMES, type Check, type DkimReason, REASON_RESULT, type SignatureResult } from './result.ts';
 import { type DkimSignature, parseSignature, type SignatureLabels } from './signature.ts';
 
@@ -55,7 +55,7 @@ function finish(
 type KeyStep = { ok: true; key: DkimKey; detail: string } | { ok: false; reason: DkimReason; detail: string };
 
 async function fetchKey(sig: DkimSignature, ctx: VerifyContext): Promise<KeyStep> {
-  const name = `${sig.selector.toLowerCase()}._domainkey.${sig.domain}`;
+  const name = keyRecordName(sig.selector, sig.domain);
   const answer = await ctx.lookup(name);
   if (answer.kind === 'temperror')
     return { ok: false, reason: 'KeyLookupFailed', detail: `${name}: ${answer.detail}` };
