@@ -6,7 +6,7 @@
  */
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Deployed, deploy, encodeInit, WASM } from './helpers/canister.ts';
+import { type Deployed, deploy, encodeInit, metricsText, metricValue, WASM } from './helpers/canister.ts';
 import { challengeMail, VERIFY_TIME } from './helpers/challenge-mail.ts';
 import { type DnsStack, freePort, startDnsStack } from './helpers/dns-servers.ts';
 
@@ -59,15 +59,7 @@ async function deployWith(providers: string[]): Promise<Deployed> {
 }
 
 async function outcalls(c: Deployed): Promise<number> {
-  const page = await c.actor().http_request({
-    method: 'GET',
-    url: '/metrics',
-    headers: [],
-    body: new Uint8Array(),
-    certificate_version: [],
-  });
-  const m = /^waxseal_doh_outcalls (\d+)$/m.exec(new TextDecoder().decode(page.body));
-  return Number(m![1]);
+  return metricValue(await metricsText(c), 'waxseal_doh_outcalls');
 }
 
 /** Runs a setup for `address` without a proof and waits (ticks) until the DoH fetch has settled. */

@@ -13,7 +13,7 @@ import { nameToText } from '../src/dns/name.ts';
 import { encodeChain, parseChain } from '../src/dns/record.ts';
 import { TYPE } from '../src/dns/types.ts';
 import { verifyDelegationSignature } from '../src/identity/verify.ts';
-import { type Deployed, deploy } from './helpers/canister.ts';
+import { type Deployed, deploy, metricsText, metricValue } from './helpers/canister.ts';
 import {
   bytes,
   challengeMail,
@@ -55,6 +55,16 @@ async function send(message: Uint8Array, to: string, proof?: Uint8Array) {
     message,
     dns_proof: proof ? [proof] : [],
   });
+}
+
+/** A new identity whose recovery address is `address` (at ecdsa.wxtest), set up with an attached proof. */
+async function identityWithAddress(address: string) {
+  const anchor = await newIdentity();
+  const proof = await emailProof('ecdsa.wxtest', ['sel']);
+  const setup = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+  await send(mail(address, setup.nonce, setup.mailbox), setup.mailbox, proof.chain);
+  expect(await c.actor().email_challenge_status(setup.nonce)).toEqual({ SetupComplete: { address } });
+  return { anchor, proof };
 }
 
 async function newIdentity() {
@@ -246,11 +256,8 @@ describe('SMTP envelope and bounds', () => {
 
 describe('recovery', () => {
   it('signs the person back in: RecoveryReady, delegation verified, DelegationIdentity is the management principal', async () => {
-    const anchor = await newIdentity();
     const address = 'grace@ecdsa.wxtest';
-    const proof = await emailProof('ecdsa.wxtest', ['sel']);
-    const setup = ok(await c.actor(owner).email_setup_prepare(anchor, address));
-    await send(mail(address, setup.nonce, setup.mailbox), setup.mailbox, proof.chain);
+    const { anchor, proof } = await identityWithAddress(address);
 
     const session = Ed25519KeyIdentity.generate();
     const sessionKey = new Uint8Array(session.getPublicKey().toDer());
@@ -294,11 +301,8 @@ describe('recovery', () => {
   });
 
   it('concurrent challenges for one address do not interfere', async () => {
-    const anchor = await newIdentity();
     const address = 'hank@ecdsa.wxtest';
-    const proof = await emailProof('ecdsa.wxtest', ['sel']);
-    const setup = ok(await c.actor(owner).email_setup_prepare(anchor, address));
-    await send(mail(address, setup.nonce, setup.mailbox), setup.mailbox, proof.chain);
+    const { proof } = await identityWithAddress(address);
     const keys = [0, 1, 2].map(() => new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer()));
     const challenges = [];
     for (const key of keys) challenges.push(ok(await c.actor().email_recovery_prepare(address, key)));
@@ -333,17 +337,8 @@ describe('recovery', () => {
 
 describe('metrics', () => {
   it('reports identities, bindings, challenges by state, failures by code and the cycle balance', async () => {
-    const page = await c.actor().http_request({
-      method: 'GET',
-      url: '/metrics',
-      headers: [],
-      body: new Uint8Array(),
-      certificate_version: [],
-    });
-    expect(page.status_code).toBe(200);
-    const text = new TextDecoder().decode(page.body);
-    const value = (line: string) =>
-      Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1]);
+    const text = await metricsText(c); // throws unless the page answers 200
+    const value = (sample: string) => metricValue(text, sample);
     expect(value('waxseal_identities')).toBeGreaterThan(5);
     expect(value('waxseal_bound_addresses')).toBeGreaterThan(3);
     expect(value('waxseal_challenge_transitions_total{state="Pending"}')).toBeGreaterThan(10);
@@ -357,16 +352,7 @@ describe('metrics', () => {
 
 describe('pending challenges', () => {
   it('inserting drops expired challenges first (the 10,000 cap itself is tested on the store)', async () => {
-    const pending = async () => {
-      const page = await c.actor().http_request({
-        method: 'GET',
-        url: '/metrics',
-        headers: [],
-        body: new Uint8Array(),
-        certificate_version: [],
-      });
-      return Number(/^waxseal_pending_challenges (\d+)$/m.exec(new TextDecoder().decode(page.body))![1]);
-    };
+    const pending = async () => metricValue(await metricsText(c), 'waxseal_pending_challenges');
     const key = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
     for (let i = 0; i < 3; i++) ok(await c.actor().email_recovery_prepare(`old${i}@ecdsa.wxtest`, key));
     const before = await pending();

@@ -14,11 +14,11 @@ import {
   addExports,
   CallRejectedError,
   chooseBackend,
-  IC_BLS_ROOT_KEY_DER_PREFIX,
   IcHost,
   InstallError,
   inspectWasm,
 } from '../src/host/index.ts';
+import { BLS_KEY_DER_PREFIX } from '../src/identity/test-certificate.ts';
 import { buildHostFixture } from './fixtures/host/build-fixture.ts';
 import { buildCanister, WASM } from './helpers/canister.ts';
 
@@ -253,7 +253,7 @@ describe('Node IC host with the Azle fixture', () => {
     const found = cert.lookup_path(['canister', id.toUint8Array(), 'certified_data']);
     expect(found.status).toBe(LookupPathStatus.Found);
     if (found.status === LookupPathStatus.Found) expect(new Uint8Array(found.value)).toEqual(data);
-    expect(host.rootKey.subarray(0, IC_BLS_ROOT_KEY_DER_PREFIX.length)).toEqual(IC_BLS_ROOT_KEY_DER_PREFIX);
+    expect(host.rootKey.subarray(0, BLS_KEY_DER_PREFIX.length)).toEqual(BLS_KEY_DER_PREFIX);
     // a different root key does not verify it
     const other = await IcHost.create();
     await expect(
@@ -484,7 +484,7 @@ describe('backend selection', () => {
       expect(await actor.get('k')).toEqual(['v']);
       expect(await actor.getMessage()).toBe('upgraded');
       const rootKey = await backend.rootKey();
-      expect(rootKey.subarray(0, IC_BLS_ROOT_KEY_DER_PREFIX.length)).toEqual(IC_BLS_ROOT_KEY_DER_PREFIX);
+      expect(rootKey.subarray(0, BLS_KEY_DER_PREFIX.length)).toEqual(BLS_KEY_DER_PREFIX);
       await actor.scheduleTimer(10);
       await backend.advanceTime(11n * SECOND);
       await backend.tick();

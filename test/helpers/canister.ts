@@ -71,3 +71,23 @@ export async function deploy(
     actor: (identity) => backend.createActor<_SERVICE>(idlFactory, id, identity ? { identity } : {}),
   };
 }
+
+/** The canister's `GET /metrics` page (Prometheus text). */
+export async function metricsText(c: Deployed): Promise<string> {
+  const page = await c.actor().http_request({
+    method: 'GET',
+    url: '/metrics',
+    headers: [],
+    body: new Uint8Array(),
+    certificate_version: [],
+  });
+  if (page.status_code !== 200) throw new Error(`/metrics answered ${page.status_code}`);
+  return new TextDecoder().decode(page.body);
+}
+
+/** One unlabelled or labelled sample of the metrics page, e.g. `waxseal_doh_outcalls` or `x{code="A"}`. */
+export function metricValue(text: string, sample: string): number {
+  const escaped = sample.replace(/[{}"\\]/g, '\\$&');
+  const m = new RegExp(`^${escaped} (\\d+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
