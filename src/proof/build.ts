@@ -427,12 +427,22 @@ async function collect(
   }
 }
 
-function sizeFailure(records: readonly ResourceRecord[], chain: Uint8Array): string | null {
-  if (records.length > LIMITS.proofRecords)
-    return `${records.length} records exceed the proof limit of ${LIMITS.proofRecords}`;
-  if (chain.length > LIMITS.proofBytes)
-    return `${chain.length} bytes exceed the proof limit of ${LIMITS.proofBytes}`;
-  return null;
+/** The RFC 9102 bytes of `records`, or a ProofTooLarge failure past the proof limits of protocol.md §9. */
+function encodeWithinLimits(
+  records: readonly ResourceRecord[],
+  waves: number,
+  queries: number,
+): { chain: Uint8Array } | ProofFailure {
+  const chain = encodeChain(records);
+  const detail =
+    records.length > LIMITS.proofRecords
+      ? `${records.length} records exceed the proof limit of ${LIMITS.proofRecords}`
+      : chain.length > LIMITS.proofBytes
+        ? `${chain.length} bytes exceed the proof limit of ${LIMITS.proofBytes}`
+        : null;
+  return detail === null
+    ? { chain }
+    : { kind: 'error', verdict: 'error', code: 'ProofTooLarge', detail, waves, queries };
 }
 
 /**
@@ -456,18 +466,9 @@ async function buildIn(
 ): Promise<ProofResult> {
   const c = await collect(session, name, type, opts);
   if ('kind' in c) return { ...c, queries: session.queries };
-  const chain = encodeChain(c.records);
-  const tooBig = sizeFailure(c.records, chain);
-  if (tooBig) {
-    return {
-      kind: 'error',
-      verdict: 'error',
-      code: 'ProofTooLarge',
-      detail: tooBig,
-      waves: c.waves,
-      queries: session.queries,
-    };
-  }
+  const encoded = encodeWithinLimits(c.records, c.waves, session.queries);
+  if (!('chain' in encoded)) return encoded;
+  const { chain } = encoded;
   const verdict = await validateRecords(c.records, name, type, opts);
   return { kind: 'proof', chain, ...c, queries: session.queries, verdict };
 }
@@ -539,18 +540,9 @@ export async function buildEmailProof(
     }
     for (const z of c.zones) zones.set(z, nameFromText(z));
   }
-  const chain = encodeChain(records);
-  const tooBig = sizeFailure(records, chain);
-  if (tooBig) {
-    return {
-      kind: 'error',
-      verdict: 'error',
-      code: 'ProofTooLarge',
-      detail: tooBig,
-      waves,
-      queries: session.queries,
-    };
-  }
+  const encoded = encodeWithinLimits(records, waves, session.queries);
+  if (!('chain' in encoded)) return encoded;
+  const { chain } = encoded;
   const names = await Promise.all(
     targets.slice(0, kept).map(async (t, i) => ({
       name: nameToText(t.name),
