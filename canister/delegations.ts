@@ -2,7 +2,8 @@
  * Canister-signed delegations (protocol.md §1, ic-notes.md §1.5–§1.6): `prepare_delegation` (update) adds the
  * delegation's hash to the signature map and certifies its root; `get_delegation` (query) cuts the witness and
  * wraps it with the data certificate. The map lives in heap, like Internet Identity's: entries expire after a
- * minute, and after an upgrade the certified data is reset to the empty map's.
+ * minute, and after an upgrade the certified data is reset to the map of the delegations that must outlive it
+ * (email recoveries that are RecoveryReady, re-added by email.ts).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { certifiedDataSet, dataCertificate } from 'azle';
@@ -21,9 +22,12 @@ const MAX_ORIGIN_BYTES = 255;
 
 let signatures = new SignatureMap();
 
-/** Re-certifies an empty map (after install and upgrade the heap map is new). */
+/** Starts an empty map (after install and upgrade the heap map is new); `certifySignatures` must follow. */
 export function resetSignatures(): void {
   signatures = new SignatureMap();
+}
+
+export function certifySignatures(): void {
   certifiedDataSet(signatures.certifiedData());
 }
 
@@ -73,15 +77,25 @@ export function prepareDelegation(
   checkSessionKey(sessionKey);
   const ttl = maxTtlNs === undefined ? DEFAULT_DELEGATION_TTL_NS : maxTtlNs;
   const expiration = now + (ttl < MAX_DELEGATION_TTL_NS ? ttl : MAX_DELEGATION_TTL_NS);
-  const seed = seedOf(s);
   signatures.prune(now);
-  signatures.add(
-    sha256(seed),
-    delegationMessageHash({ pubkey: sessionKey, expiration }),
-    now + signatureTtlNs,
-  );
-  certifiedDataSet(signatures.certifiedData());
-  return { userKey: canisterSigPublicKeyDer(s.canisterId, seed), expiration };
+  const userKey = addSignature(s, sessionKey, expiration, now + signatureTtlNs);
+  certifySignatures();
+  return { userKey, expiration };
+}
+
+/**
+ * Puts a delegation that was prepared before an upgrade back into the map, with the same expiration, so its
+ * holder can still fetch it. The caller certifies once all are back.
+ */
+export function addSignature(
+  s: DelegationSeed,
+  sessionKey: Uint8Array,
+  expiration: bigint,
+  signatureExpiresAt: bigint,
+): Uint8Array {
+  const seed = seedOf(s);
+  signatures.add(sha256(seed), delegationMessageHash({ pubkey: sessionKey, expiration }), signatureExpiresAt);
+  return canisterSigPublicKeyDer(s.canisterId, seed);
 }
 
 /** The signed delegation, from a non-replicated query that has a data certificate. */

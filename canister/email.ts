@@ -31,7 +31,7 @@ import { zoneKeyCache } from '../src/dnssec/chain.ts';
 import { parseAnchors } from '../src/dnssec/dnskey.ts';
 import { parseAddress } from '../src/mail/address.ts';
 import { currentConfig } from './config.ts';
-import { checkSessionKey, prepareDelegation } from './delegations.ts';
+import { addSignature, certifySignatures, checkSessionKey, prepareDelegation } from './delegations.ts';
 import { dohAllowed, resolveTxt } from './doh.ts';
 import {
   anchorForAddress,
@@ -325,19 +325,32 @@ registerMetric({
 });
 
 /**
- * Called from post_upgrade: timers do not survive an upgrade, so challenges that were waiting for their DoH fetch
- * (Resolving) get it again. The canister itself is the caller recorded in the audit log of a recovery it completes.
+ * Called from post_upgrade for what lives in heap and is lost by an upgrade: challenges waiting for their DoH fetch
+ * (Resolving) get it again, since timers do not survive; and RecoveryReady challenges get their delegation back
+ * in the signature map, so the person can still fetch it. The canister itself is the caller recorded in the audit
+ * log of a recovery it completes.
  */
-export function resumeResolving(): void {
+export function resumeChallenges(): void {
   const now = icNow();
   const ctx: CompletionContext = {
     canisterId: canisterSelf().toUint8Array(),
     salt: salt(),
     caller: canisterSelf(),
   };
+  const origin = currentConfig().app_origin;
   for (const [key] of challengesKv.range(0, challengesKv.size())) {
     const nonce = String.fromCharCode(...key);
-    if (!isNonce(nonce) || store.get(nonce, now)?.state.kind !== 'Resolving') continue;
-    setTimer(0, () => resolveChallenge(nonce, ctx));
+    const challenge = isNonce(nonce) ? store.get(nonce, now) : undefined;
+    const state = challenge?.state;
+    if (state?.kind === 'Resolving') setTimer(0, () => resolveChallenge(nonce, ctx));
+    if (state?.kind === 'RecoveryReady' && ctx.salt && origin) {
+      addSignature(
+        { canisterId: ctx.canisterId, salt: ctx.salt, anchor: state.anchor, origin },
+        challenge!.sessionKey!,
+        state.expiration,
+        challenge!.expiresAt,
+      );
+    }
   }
+  certifySignatures();
 }

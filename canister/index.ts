@@ -40,7 +40,7 @@ import {
 } from './candid.ts';
 import { CHALLENGE_STATUS_SHAPE, decodeCanonicalTextArg, encodeValue, replyPrefix } from './candid-values.ts';
 import { currentConfig, installConfig, upgradeConfig } from './config.ts';
-import { getDelegation, prepareDelegation, resetSignatures } from './delegations.ts';
+import { certifySignatures, getDelegation, prepareDelegation, resetSignatures } from './delegations.ts';
 import { dohTransform, HttpOutcallResponse, TransformArgs } from './doh.ts';
 import {
   challengeStatus,
@@ -48,7 +48,7 @@ import {
   prepareSetup,
   receiveSmtp,
   recoveryChallenge,
-  resumeResolving,
+  resumeChallenges,
   submitChallengeProof,
   validateSmtpEnvelope,
 } from './email.ts';
@@ -76,6 +76,7 @@ export default class {
   init(arg: [] | [Config]): void {
     installConfig(arg[0]);
     resetSignatures();
+    certifySignatures();
     warmEd25519();
     armSaltTimer();
   }
@@ -87,7 +88,7 @@ export default class {
     resetSignatures();
     warmEd25519();
     armSaltTimer();
-    resumeResolving();
+    resumeChallenges();
   }
 
   @query([], IDL.Principal)

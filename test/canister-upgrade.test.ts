@@ -1,14 +1,17 @@
 /**
  * Upgrade safety on the compiled canister wasm (protocol.md §3, ic-notes.md §2.5): a challenge in NeedProof
  * finishes after an upgrade; identities, bindings, the audit log, the salt (same principals) and the config
- * survive; an upgrade with an omitted config field keeps it. Also the anti-enumeration property of recovery
+ * survive; an upgrade with an omitted config field keeps it; a recovery that is RecoveryReady can still fetch its
+ * delegation after an upgrade (the heap signature map is rebuilt), and the delegation works. Also the anti-enumeration property of recovery
  * prepare: same answer shape and instruction counts within 10 % for registered and unknown addresses.
  */
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
+import { DelegationChain, DelegationIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity';
+import { Principal } from '@icp-sdk/core/principal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyDelegationSignature } from '../src/identity/verify.ts';
 import { type Deployed, deploy, encodeInit, INSTR_WASM, WASM } from './helpers/canister.ts';
 import { challengeMail, emailProof, VERIFY_TIME } from './helpers/challenge-mail.ts';
 import { GENERATED_DIR } from './helpers/dns-servers.ts';
@@ -77,6 +80,65 @@ describe('upgrade', () => {
     const proof2 = await emailProof('ed25519.wxtest', ['sel']);
     expect(ok(await c.actor().email_challenge_submit_proof(pending.nonce, proof2.chain))).toEqual({
       SetupComplete: { address: 'jack@ed25519.wxtest' },
+    });
+  });
+
+  it('keeps a RecoveryReady delegation fetchable across an upgrade', async () => {
+    const address = 'kate@ecdsa.wxtest';
+    const proof = await emailProof('ecdsa.wxtest', ['sel']);
+    const anchor = ok(await c.actor(owner).create_identity());
+    const setup = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+    await c.actor().smtp_request({
+      envelope: { mail_from: 'x@y.test', rcpt_to: [setup.mailbox] },
+      message: challengeMail(address, setup.nonce, setup.mailbox),
+      dns_proof: [proof.chain],
+    });
+    const session = Ed25519KeyIdentity.generate();
+    const sessionKey = new Uint8Array(session.getPublicKey().toDer());
+    const ch = ok(await c.actor().email_recovery_prepare(address, sessionKey));
+    await c.actor().smtp_request({
+      envelope: { mail_from: 'x@y.test', rcpt_to: [ch.mailbox] },
+      message: challengeMail(address, ch.nonce, ch.mailbox),
+      dns_proof: [proof.chain],
+    });
+    const status = await c.actor().email_challenge_status(ch.nonce);
+    if (!('RecoveryReady' in status)) throw new Error(`not RecoveryReady: ${Object.keys(status)[0]}`);
+    const { user_key, expiration } = status.RecoveryReady;
+    const before = ok(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration));
+
+    // An ordinary prepared delegation (one-minute signature) is not carried over; the recovery one is.
+    const other = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
+    const plain = ok(await c.actor(owner).prepare_delegation(anchor, ORIGIN, other, []));
+    await c.backend.upgrade(c.id, WASM, { arg: encodeInit(null) });
+    expect(await c.actor(owner).get_delegation(anchor, ORIGIN, other, plain.expiration)).toMatchObject({
+      Err: { code: 'NoSuchDelegation' },
+    });
+
+    const after = ok(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration));
+    expect(after.delegation).toEqual(before.delegation);
+    const verdict = await verifyDelegationSignature(
+      user_key,
+      { pubkey: sessionKey, expiration },
+      after.signature,
+      {
+        rootKey: await c.backend.rootKey(),
+        expectedCanisterId: c.id.toUint8Array(),
+      },
+    );
+    expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
+    const chain = DelegationChain.fromDelegations(
+      [{ delegation: { ...after.delegation, targets: undefined }, signature: after.signature } as never],
+      user_key as never,
+    );
+    const delegated = DelegationIdentity.fromDelegation(session, chain);
+    expect(delegated.getPrincipal().toText()).toBe(Principal.selfAuthenticating(user_key).toText());
+    ok(await c.actor(delegated).add_authenticator(anchor, Ed25519KeyIdentity.generate().getPrincipal()));
+
+    // Once the challenge expires, the next upgrade does not bring the signature back.
+    await c.backend.advanceTime(31n * 60n * NS);
+    await c.backend.upgrade(c.id, WASM, { arg: encodeInit(null) });
+    expect(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration)).toMatchObject({
+      Err: { code: 'NotReady' },
     });
   });
 });
