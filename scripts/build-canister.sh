@@ -66,11 +66,11 @@ echo "build-canister: candid:service metadata"
 echo "build-canister: ic-wasm instrument"
 "$IC_WASM" "$TMP/$NAME.wasm" -o "$TMP/$NAME.instr.raw.wasm" instrument
 
-# Node (cwd = project root, so `binaryen` resolves): read the generated Candid out of the plain wasm, export
-# the instrumented wasm's counter globals, and check that the exported counter really counts.
-node --input-type=module - "$TMP" "$NAME" <<'JS' || die "post-processing failed"
+# Node (cwd = project root): read the generated Candid out of the plain wasm, export the instrumented wasm's
+# counter globals (scripts/instr-counter.ts), and check that the exported counter really counts.
+node --import tsx --input-type=module - "$TMP" "$NAME" <<'JS' || die "post-processing failed"
 import { readFileSync, writeFileSync } from 'node:fs';
-import binaryen from 'binaryen';
+import { exportInstructionCounter } from './scripts/instr-counter.ts';
 
 const [dir, name] = process.argv.slice(2);
 
@@ -105,30 +105,7 @@ writeFileSync(`${dir}/${name}.did`, candid);
 const methods = [...(methodMeta.queries ?? []), ...(methodMeta.updates ?? [])].map((m) => m.name);
 console.log(`build-canister: methods: ${methods.join(', ')}`);
 
-// ic-wasm instrument appends six globals after the module's own: total_counter (i64), log_size, page_size,
-// is_init, is_entry, heap_base (ic-notes.md §4.6). The plain module has exactly one (__stack_pointer).
-const countGlobals = (bytes) => {
-  const m = binaryen.readBinary(bytes);
-  const n = m.getNumGlobals();
-  m.dispose();
-  return n;
-};
-const own = countGlobals(plain);
-const mod = binaryen.readBinary(readFileSync(`${dir}/${name}.instr.raw.wasm`));
-mod.setFeatures(binaryen.Features.All);
-if (mod.getNumGlobals() !== own + 6) {
-  throw new Error(`expected ${own + 6} globals after instrumentation, found ${mod.getNumGlobals()}`);
-}
-const global = (i) => binaryen.getGlobalInfo(mod.getGlobalByIndex(i));
-const counter = global(own);
-const isInit = global(own + 3);
-if (counter.type !== binaryen.i64 || !counter.mutable) throw new Error('instrumentation counter is not a mutable i64');
-if (isInit.type !== binaryen.i32 || !isInit.mutable) throw new Error('is_init global is not a mutable i32');
-mod.addGlobalExport(counter.name, '__host_instr_counter');
-mod.addGlobalExport(isInit.name, '__host_is_init');
-if (!mod.validate()) throw new Error('binaryen validation failed');
-const instr = mod.emitBinary();
-mod.dispose();
+const instr = exportInstructionCounter(plain, readFileSync(`${dir}/${name}.instr.raw.wasm`));
 writeFileSync(`${dir}/${name}.instr.wasm`, instr);
 
 // The exported counter must advance while the canister's JS is evaluated (about 1 B instructions).
