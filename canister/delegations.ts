@@ -100,6 +100,7 @@ export function addSignature(
 
 /** The signed delegation, from a non-replicated query that has a data certificate. */
 export function getDelegation(s: DelegationSeed, sessionKey: Uint8Array, expiration: bigint): Uint8Array {
+  checkOrigin(s.origin);
   const certificate = dataCertificate();
   if (certificate === undefined) {
     throw new IdentityError('NoCertificate', 'get_delegation must be called as a query');

@@ -10,6 +10,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { type Principal, StableBTreeMap } from 'azle';
 import {
   canisterSigPublicKeyDer,
+  MAX_PRINCIPAL_LENGTH,
   selfAuthenticatingPrincipal,
   userSeed,
 } from '../src/identity/delegation.ts';
@@ -231,6 +232,10 @@ export function addAuthenticator(
   if (added.isAnonymous())
     throw new IdentityError('AnonymousCaller', 'the anonymous principal cannot be an authenticator');
   const id = added.toUint8Array();
+  // Azle's Candid decoder accepts principals of any length; the IC's are at most 29 bytes.
+  if (id.length > MAX_PRINCIPAL_LENGTH) {
+    throw new IdentityError('InvalidPrincipal', `a principal is at most ${MAX_PRINCIPAL_LENGTH} bytes`);
+  }
   if (identity.authenticators.some((a) => sameBytes(a, id))) return;
   if (identity.authenticators.length >= MAX_AUTHENTICATORS) {
     throw new IdentityError(

@@ -347,7 +347,8 @@ export type UnitResult = { 'Ok' : null } |
 export interface _SERVICE {
   /**
    * Adds a principal as an authenticator of the identity (authorized callers: its authenticators and its
-   * management principal). At most 16; adding one twice changes nothing.
+   * management principal). At most 16; adding one twice changes nothing; a principal over 29 bytes is
+   * `InvalidPrincipal`.
    */
   'add_authenticator' : ActorMethod<[bigint, Principal], UnitResult>,
   /**
@@ -401,7 +402,8 @@ export interface _SERVICE {
    */
   'email_setup_prepare' : ActorMethod<[bigint, string], PrepareChallengeResult>,
   /**
-   * The delegation prepared with the same values, signed by the canister (call as a query).
+   * The delegation prepared with the same values, signed by the canister (call as a query); an origin that
+   * `prepare_delegation` would refuse is `InvalidOrigin`.
    */
   'get_delegation' : ActorMethod<
     [bigint, string, Uint8Array, bigint],
