@@ -58,10 +58,6 @@ function signed(from: string, nonce: string, key: 'rsa2048' | 'ed25519', selecto
 
 async function smtpCase(label: string, domain: string, key: 'rsa2048' | 'ed25519', selector: string) {
   await c.backend.tearDown();
-if (Object.entries(budgets).some(([operation, budget]) => (results[operation] ?? 0) > budget)) {
-  console.error('bench:canister: a budget is exceeded');
-  process.exitCode = 1;
-}
   c = await fresh();
   const proof = await emailProof(domain, [selector]);
   for (const phase of ['cold', 'warm']) {

@@ -13,7 +13,7 @@ import { binaryToBytes } from '../src/encoding/bytes.ts';
 import { LIMITS } from '../src/limits.ts';
 import { parseMessage } from '../src/mail/message.ts';
 
-const HOSTS = ['mail.waxseal.test', 'Alt.Example'];
+const HOSTS = ['mail.waxseal.test', 'Alt.Example', 'kiosk.test'];
 const env = (...rcpt: string[]) => ({ mail_from: 'someone@example.com', rcpt_to: rcpt });
 
 describe('validateEnvelope', () => {
@@ -24,6 +24,7 @@ describe('validateEnvelope', () => {
     ['Recover@alt.example', 'recovery', 'alt.example'],
     ['<recover@Alt.Example>', 'recovery', 'alt.example'],
     ['recover@mail.waxseal.test.', 'recovery', 'mail.waxseal.test'],
+    ['recover@KIOSK.test', 'recovery', 'kiosk.test'],
   ])('%s → Ok (%s)', (rcpt, flow, host) => {
     expect(validateEnvelope(env(rcpt), HOSTS)).toEqual({
       ok: true,
@@ -43,6 +44,7 @@ describe('validateEnvelope', () => {
     ['@mail.waxseal.test', 'no local part'],
     ['', 'empty'],
     [`register@${'a'.repeat(300)}`, 'over the path limit'],
+    ['recover@\u212Aiosk.test', 'a Unicode letter that lowercases to ASCII (KELVIN SIGN)'],
   ])('%s → 550 (%s)', (rcpt) => {
     expect(validateEnvelope(env(rcpt), HOSTS)).toMatchObject({ ok: false, code: 550 });
   });

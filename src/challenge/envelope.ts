@@ -15,6 +15,7 @@
  * limits (> 100 header fields, a header line > 8 KiB without its line break). Anything else about the message is a
  * verification outcome, stored on the challenge, never an SMTP error.
  */
+import { asciiLower } from '../encoding/ascii.ts';
 import { LIMITS } from '../limits.ts';
 import type { Flow } from './types.ts';
 
@@ -47,7 +48,7 @@ export function mailboxFor(flow: Flow, host: string): string {
 }
 
 function normalizeHost(host: string): string {
-  return host.toLowerCase().replace(/\.$/, '');
+  return asciiLower(host).replace(/\.$/, '');
 }
 
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets including the angle brackets. */
@@ -69,7 +70,7 @@ export function validateEnvelope(envelope: SmtpEnvelope, mailHosts: readonly str
   if (path.startsWith('<') && path.endsWith('>')) path = path.slice(1, -1);
   const at = path.lastIndexOf('@');
   if (at <= 0) return reject;
-  const local = path.slice(0, at).toLowerCase();
+  const local = asciiLower(path.slice(0, at));
   const host = normalizeHost(path.slice(at + 1));
   const flow: Flow | null = local === 'register' ? 'setup' : local === 'recover' ? 'recovery' : null;
   if (!flow || host === '' || !mailHosts.some((h) => normalizeHost(h) === host)) return reject;

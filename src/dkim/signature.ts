@@ -3,6 +3,7 @@
  * steps 1–6 lay it out: tag syntax, version and required tags, algorithm (RFC 8301 §3.1, RFC 8463 §3),
  * canonicalization (§3.4), timestamps (§3.5 t= / x=) and the signed-header list (§5.4 requires From).
  */
+import { asciiLower } from '../encoding/ascii.ts';
 import { decodeBase64 } from '../encoding/bytes.ts';
 import { LIMITS } from '../limits.ts';
 import { domainProblem } from '../mail/address.ts';
@@ -69,7 +70,7 @@ export function parseSignature(value: string, now: number): SignatureParse {
   // Step 1: tag list.
   const parsed = parseTagList(value);
   const t = parsed.ok ? parsed.tags : lenientTags(value);
-  labels.domain = t.get('d')?.toLowerCase() ?? null;
+  labels.domain = t.has('d') ? asciiLower(t.get('d')!) : null;
   labels.selector = t.get('s') ?? null;
   labels.algorithm = t.get('a') ?? null;
   labels.signedHeaders = (t.get('h') ?? '')
@@ -95,7 +96,7 @@ export function parseSignature(value: string, now: number): SignatureParse {
   let identityDomain = domain;
   if (identity !== undefined) {
     const at = identity.lastIndexOf('@');
-    identityDomain = identity.slice(at + 1).toLowerCase();
+    identityDomain = asciiLower(identity.slice(at + 1));
     if (at < 0 || (identityDomain !== domain && !identityDomain.endsWith(`.${domain}`))) {
       return stop('required-tags', 'IdentityMismatch', `i=${identity} is not within d=${domain}`);
     }

@@ -3,6 +3,7 @@
  * (no quoted strings) and a hostname domain in A-labels (RFC 5890 §2.3.2.1; U-labels and domain literals are
  * rejected), within the RFC 5321 §4.5.3.1 size bounds, stored lowercased.
  */
+import { asciiLower } from '../encoding/ascii.ts';
 import { LIMITS } from '../limits.ts';
 
 export interface Address {
@@ -35,7 +36,7 @@ export function parseAddress(text: string): AddressResult {
   const at = text.lastIndexOf('@');
   if (at < 0) return { ok: false, detail: 'the address has no @' };
   const local = text.slice(0, at);
-  const domain = text.slice(at + 1).toLowerCase();
+  const domain = asciiLower(text.slice(at + 1));
   if (text.length > LIMITS.addressBytes) {
     return { ok: false, detail: `the address is longer than ${LIMITS.addressBytes} bytes` };
   }
@@ -48,6 +49,6 @@ export function parseAddress(text: string): AddressResult {
   if (domain.startsWith('[')) return { ok: false, detail: 'domain literals are not accepted' };
   const problem = domainProblem(domain);
   if (problem) return { ok: false, detail: problem };
-  const lower = local.toLowerCase();
+  const lower = asciiLower(local);
   return { ok: true, value: { address: `${lower}@${domain}`, local: lower, domain } };
 }
