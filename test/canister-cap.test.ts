@@ -11,8 +11,9 @@
  * ChallengeStore.status), so eviction is observed on entries that are still within their TTL, and purging on the
  * gauge, which counts stored entries, expired or not.
  *
- * About 10,000 prepares at 10–15 ms each in the Node host (every prepare awaits `raw_rand`): the suite takes two to
- * two and a half minutes, on one deploy of the plain wasm (the instrumented one is about 1.8 times slower per call).
+ * About 10,000 prepares at 4–5 ms each in the Node host (every prepare awaits `raw_rand`, so each is several
+ * messages, each with a heap snapshot): the suite takes under a minute, on one deploy of the plain wasm (the
+ * instrumented one is slower per call).
  */
 
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';

@@ -52,6 +52,8 @@ export class Canister implements Ic0Runtime {
   private view?: Uint8Array;
   private upgradePhase?: 'pre' | 'post';
   private stableTouched = false;
+  /** The heap copy `run` takes before each message, reused: allocating a fresh one per message cost more than copying. */
+  private heapBefore = new Uint8Array(0);
 
   constructor(
     principal: Principal,
@@ -153,13 +155,22 @@ export class Canister implements Ic0Runtime {
 
   // ── snapshots ──
 
-  private snapshot(): Snapshot {
+  /** `into`: a buffer to copy the heap into when it has the heap's size (otherwise a new copy is made). */
+  private snapshot(into?: Uint8Array): Snapshot {
     const globals = new Map<string, number | bigint>();
     for (const name of this.wasm.mutableGlobals.values()) {
       globals.set(name, (this.exports[name] as WebAssembly.Global).value as number | bigint);
     }
+    const mem = this.memory();
+    let heap: Uint8Array;
+    if (into?.length === mem.length) {
+      into.set(mem);
+      heap = into;
+    } else {
+      heap = mem.slice();
+    }
     return {
-      heap: this.memory().slice(),
+      heap,
       globals,
       certifiedData: this.certifiedData,
       globalTimer: this.globalTimer,
@@ -193,7 +204,8 @@ export class Canister implements Ic0Runtime {
    */
   run(message: Message, entry: Entry, persist: boolean): Outcome {
     if (this.current) throw new Error('re-entrant message execution');
-    const before = this.snapshot();
+    const before = this.snapshot(this.heapBefore);
+    this.heapBefore = before.heap;
     this.stable.begin();
     message.counterStart = this.instructionCounter();
     this.current = message;
