@@ -6,7 +6,12 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DelegationChain, DelegationIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity';
+import {
+  DelegationChain,
+  DelegationIdentity,
+  ECDSAKeyIdentity,
+  Ed25519KeyIdentity,
+} from '@icp-sdk/core/identity';
 import { Principal } from '@icp-sdk/core/principal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nameToText } from '../src/dns/name.ts';
@@ -298,6 +303,36 @@ describe('recovery', () => {
     expect(await c.actor().email_recovery_get_delegation(ch.nonce, otherKey, expiration)).toMatchObject({
       Err: { code: 'NoSuchDelegation' },
     });
+  });
+
+  it('recovers with an ECDSA P-256 session key too (WebCrypto key pair, as a browser makes it)', async () => {
+    const address = 'ida@ecdsa.wxtest';
+    const { anchor, proof } = await identityWithAddress(address);
+    const session = await ECDSAKeyIdentity.generate();
+    const sessionKey = new Uint8Array(session.getPublicKey().toDer());
+    const ch = ok(await c.actor().email_recovery_prepare(address, sessionKey));
+    await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
+    const status = await c.actor().email_challenge_status(ch.nonce);
+    if (!('RecoveryReady' in status)) throw new Error(`not RecoveryReady: ${Object.keys(status)[0]}`);
+    const { user_key, expiration } = status.RecoveryReady;
+    const signed = ok(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration));
+    const verdict = await verifyDelegationSignature(
+      user_key,
+      { pubkey: sessionKey, expiration },
+      signed.signature,
+      {
+        rootKey: await c.backend.rootKey(),
+        expectedCanisterId: c.id.toUint8Array(),
+      },
+    );
+    expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
+    const chain = DelegationChain.fromDelegations(
+      [{ delegation: { ...signed.delegation, targets: undefined }, signature: signed.signature } as never],
+      user_key as never,
+    );
+    const delegated = DelegationIdentity.fromDelegation(session, chain);
+    expect(delegated.getPrincipal().toText()).toBe(Principal.selfAuthenticating(user_key).toText());
+    ok(await c.actor(delegated).add_authenticator(anchor, Ed25519KeyIdentity.generate().getPrincipal()));
   });
 
   it('concurrent challenges for one address do not interfere', async () => {

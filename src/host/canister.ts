@@ -53,7 +53,7 @@ export class Canister implements Ic0Runtime {
   private upgradePhase?: 'pre' | 'post';
   private stableTouched = false;
   /** The heap copy `run` takes before each message, reused: allocating a fresh one per message cost more than copying. */
-  private heapBefore = new Uint8Array(0);
+  private heapBefore: Uint8Array = new Uint8Array(0);
 
   constructor(
     principal: Principal,
