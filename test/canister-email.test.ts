@@ -6,19 +6,12 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  DelegationChain,
-  DelegationIdentity,
-  ECDSAKeyIdentity,
-  Ed25519KeyIdentity,
-} from '@icp-sdk/core/identity';
-import { Principal } from '@icp-sdk/core/principal';
+import { ECDSAKeyIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nameToText } from '../src/dns/name.ts';
 import { encodeChain, parseChain } from '../src/dns/record.ts';
 import { TYPE } from '../src/dns/types.ts';
-import { verifyDelegationSignature } from '../src/identity/verify.ts';
-import { type Deployed, deploy, metricsText, metricValue } from './helpers/canister.ts';
+import { type Deployed, deploy, metricsText, metricValue, signInWithDelegation } from './helpers/canister.ts';
 import {
   bytes,
   challengeMail,
@@ -276,22 +269,7 @@ describe('recovery', () => {
     expect(status.RecoveryReady.anchor).toBe(anchor);
 
     const signed = ok(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration));
-    const verdict = await verifyDelegationSignature(
-      user_key,
-      { pubkey: sessionKey, expiration },
-      signed.signature,
-      {
-        rootKey: await c.backend.rootKey(),
-        expectedCanisterId: c.id.toUint8Array(),
-      },
-    );
-    expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
-    const chain = DelegationChain.fromDelegations(
-      [{ delegation: { ...signed.delegation, targets: undefined }, signature: signed.signature } as never],
-      user_key as never,
-    );
-    const delegated = DelegationIdentity.fromDelegation(session, chain);
-    expect(delegated.getPrincipal().toText()).toBe(Principal.selfAuthenticating(user_key).toText());
+    const delegated = await signInWithDelegation(c, session, user_key, signed);
     // Authorized for the identity: it can add a new device.
     ok(await c.actor(delegated).add_authenticator(anchor, Ed25519KeyIdentity.generate().getPrincipal()));
     const info = ok(await c.actor(delegated).identity_info(anchor));
@@ -316,22 +294,7 @@ describe('recovery', () => {
     if (!('RecoveryReady' in status)) throw new Error(`not RecoveryReady: ${Object.keys(status)[0]}`);
     const { user_key, expiration } = status.RecoveryReady;
     const signed = ok(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration));
-    const verdict = await verifyDelegationSignature(
-      user_key,
-      { pubkey: sessionKey, expiration },
-      signed.signature,
-      {
-        rootKey: await c.backend.rootKey(),
-        expectedCanisterId: c.id.toUint8Array(),
-      },
-    );
-    expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
-    const chain = DelegationChain.fromDelegations(
-      [{ delegation: { ...signed.delegation, targets: undefined }, signature: signed.signature } as never],
-      user_key as never,
-    );
-    const delegated = DelegationIdentity.fromDelegation(session, chain);
-    expect(delegated.getPrincipal().toText()).toBe(Principal.selfAuthenticating(user_key).toText());
+    const delegated = await signInWithDelegation(c, session, user_key, signed);
     ok(await c.actor(delegated).add_authenticator(anchor, Ed25519KeyIdentity.generate().getPrincipal()));
   });
 

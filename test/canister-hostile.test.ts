@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idlFactory } from '../canister/declarations/waxseal.did.ts';
 import { dohQuery, transformDohResponse } from '../src/challenge/doh-quorum.ts';
 import { validateEnvelope, validateRequest } from '../src/challenge/envelope.ts';
+import { concatBytes } from '../src/encoding/bytes.ts';
 import type { CallResult } from '../src/host/types.ts';
 import { sessionKeyKind } from '../src/identity/session-key.ts';
 import { LIMITS } from '../src/limits.ts';
@@ -111,15 +112,6 @@ function expectOneNewChallenge(before: string, after: string) {
 /** A string as the canister sees it: the actor sends UTF-8, so lone surrogates arrive as U+FFFD. */
 const wire = (s: string) => new TextDecoder().decode(new TextEncoder().encode(s));
 const utf8Length = (s: string) => new TextEncoder().encode(s).length;
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 const bytesOf = (s: string) => new TextEncoder().encode(s);
 
 // ---------- the interface ----------
@@ -257,9 +249,9 @@ const NOT_CANDID: Array<[string, Uint8Array]> = [
   ['only the magic number', bytesOf('DIDL')],
   ['0xff × 64', new Uint8Array(64).fill(0xff)],
   ['JSON', bytesOf('{"anchor":50000}')],
-  ['a type table of 2^32 entries and nothing else', concat(bytesOf('DIDL'), hex.decode('ffffffff0f'))],
-  ['an argument of type index 7 with no table', concat(bytesOf('DIDL'), hex.decode('000107'))],
-  ['an illegal type opcode', concat(bytesOf('DIDL'), hex.decode('01650100'))],
+  ['a type table of 2^32 entries and nothing else', concatBytes(bytesOf('DIDL'), hex.decode('ffffffff0f'))],
+  ['an argument of type index 7 with no table', concatBytes(bytesOf('DIDL'), hex.decode('000107'))],
+  ['an illegal type opcode', concatBytes(bytesOf('DIDL'), hex.decode('01650100'))],
 ];
 
 /** Every argument list for `method` that is not a valid one, with a label. */
@@ -269,11 +261,11 @@ function invalidArguments(method: string): Array<[string, Uint8Array]> {
   const valid = encode(types, values);
   IDL.decode(types, valid); // the mutations below start from a valid encoding
   const out: Array<[string, Uint8Array]> = [...NOT_CANDID];
-  out.push(['wrong magic number', concat(bytesOf('DIDM'), valid.subarray(4))]);
+  out.push(['wrong magic number', concatBytes(bytesOf('DIDM'), valid.subarray(4))]);
   for (let n = 0; n < valid.length; n++)
     out.push([`cut to ${n} of ${valid.length} bytes`, valid.slice(0, n)]);
-  out.push(['one trailing byte', concat(valid, Uint8Array.of(0))]);
-  out.push(['the arguments twice', concat(valid, valid.subarray(4))]);
+  out.push(['one trailing byte', concatBytes(valid, Uint8Array.of(0))]);
+  out.push(['the arguments twice', concatBytes(valid, valid.subarray(4))]);
   if (types.length === 0) return out;
   out.push(['no arguments', encode([], [])]);
   out.push(['the last argument missing', encode(types.slice(0, -1), values.slice(0, -1))]);
@@ -342,7 +334,7 @@ const nat64Bytes = (v: bigint) => {
 
 /** prepare_delegation(anchor, "o", blob "", max_ttl) where max_ttl has type μt.opt t, nested `depth` deep. */
 function nestedOptTtl(depth: number): Uint8Array {
-  return concat(
+  return concatBytes(
     bytesOf('DIDL'),
     hex.decode('026e006d7b0478710100'), // table: 0 = opt 0, 1 = vec nat8; arguments: nat64 text 1 0
     nat64Bytes(anchor),
@@ -360,7 +352,7 @@ function principalArg(length: number, tag = 1): Uint8Array {
     leb.push(n >= 0x80 ? (n & 0x7f) | 0x80 : n);
     n >>= 7;
   } while (n > 0);
-  return concat(
+  return concatBytes(
     bytesOf('DIDL'),
     hex.decode('00027868'),
     nat64Bytes(anchor),
@@ -440,22 +432,24 @@ const ED25519_PREFIX = hex.decode('302a300506032b6570032100');
 const P256_PREFIX = hex.decode('3059301306072a8648ce3d020106082a8648ce3d030107034200');
 const SECP256K1_PREFIX = hex.decode('3056301006072a8648ce3d020106052b8104000a034200');
 const validKeyArb = fc.oneof(
-  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((k) => concat(ED25519_PREFIX, k)),
+  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((k) => concatBytes(ED25519_PREFIX, k)),
   fc
     .tuple(fc.constantFrom(P256_PREFIX, SECP256K1_PREFIX), fc.uint8Array({ minLength: 64, maxLength: 64 }))
-    .map(([prefix, k]) => concat(prefix, Uint8Array.of(4), k)),
+    .map(([prefix, k]) => concatBytes(prefix, Uint8Array.of(4), k)),
 );
 /** Session keys: mostly not a DER key of an accepted kind (wrong length, prefix, point format, size). */
 const sessionKeyArb = fc.oneof(
   fc.constant(new Uint8Array()),
   fc.uint8Array({ maxLength: 200 }),
   fc.integer({ min: 1025, max: 70_000 }).map((n) => new Uint8Array(n).fill(0x30)),
-  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((k) => concat(ED25519_PREFIX, k)),
-  fc.uint8Array({ maxLength: 70 }).map((k) => concat(ED25519_PREFIX, k)),
+  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((k) => concatBytes(ED25519_PREFIX, k)),
+  fc.uint8Array({ maxLength: 70 }).map((k) => concatBytes(ED25519_PREFIX, k)),
   fc
     .tuple(fc.constantFrom(P256_PREFIX, SECP256K1_PREFIX), fc.constantFrom(2, 3, 4))
     .chain(([prefix, first]) =>
-      fc.uint8Array({ minLength: 64, maxLength: 64 }).map((k) => concat(prefix, Uint8Array.of(first), k)),
+      fc
+        .uint8Array({ minLength: 64, maxLength: 64 })
+        .map((k) => concatBytes(prefix, Uint8Array.of(first), k)),
     ),
 );
 const blobArb = (limit: number) =>

@@ -8,11 +8,16 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DelegationChain, DelegationIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity';
-import { Principal } from '@icp-sdk/core/principal';
+import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyDelegationSignature } from '../src/identity/verify.ts';
-import { type Deployed, deploy, encodeInit, INSTR_WASM, WASM } from './helpers/canister.ts';
+import {
+  type Deployed,
+  deploy,
+  encodeInit,
+  INSTR_WASM,
+  signInWithDelegation,
+  WASM,
+} from './helpers/canister.ts';
 import { challengeMail, emailProof, VERIFY_TIME } from './helpers/challenge-mail.ts';
 import { GENERATED_DIR } from './helpers/dns-servers.ts';
 
@@ -116,22 +121,7 @@ describe('upgrade', () => {
 
     const after = ok(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration));
     expect(after.delegation).toEqual(before.delegation);
-    const verdict = await verifyDelegationSignature(
-      user_key,
-      { pubkey: sessionKey, expiration },
-      after.signature,
-      {
-        rootKey: await c.backend.rootKey(),
-        expectedCanisterId: c.id.toUint8Array(),
-      },
-    );
-    expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
-    const chain = DelegationChain.fromDelegations(
-      [{ delegation: { ...after.delegation, targets: undefined }, signature: after.signature } as never],
-      user_key as never,
-    );
-    const delegated = DelegationIdentity.fromDelegation(session, chain);
-    expect(delegated.getPrincipal().toText()).toBe(Principal.selfAuthenticating(user_key).toText());
+    const delegated = await signInWithDelegation(c, session, user_key, after);
     ok(await c.actor(delegated).add_authenticator(anchor, Ed25519KeyIdentity.generate().getPrincipal()));
 
     // Once the challenge expires, the next upgrade does not bring the signature back.

@@ -1,10 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SignIdentity } from '@icp-sdk/core/agent';
 import { IDL } from '@icp-sdk/core/candid';
-import type { Principal } from '@icp-sdk/core/principal';
+import { DelegationChain, DelegationIdentity } from '@icp-sdk/core/identity';
+import { Principal } from '@icp-sdk/core/principal';
+import { expect } from 'vitest';
 import { type _SERVICE, idlFactory, init } from '../../canister/declarations/waxseal.did.ts';
 import type { IcHostOptions } from '../../src/host/host.ts';
 import { type Backend, type BackendActor, chooseBackend } from '../../src/host/index.ts';
+import { verifyDelegationSignature } from '../../src/identity/verify.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const WASM = join(ROOT, 'build', 'waxseal.wasm');
@@ -90,4 +94,30 @@ export function metricValue(text: string, sample: string): number {
   const escaped = sample.replace(/[{}"\\]/g, '\\$&');
   const m = new RegExp(`^${escaped} (\\d+)$`, 'm').exec(text);
   return m ? Number(m[1]) : Number.NaN;
+}
+
+/**
+ * Signs in with a canister-signed delegation the way a client would: the signature must verify with the TS
+ * verifier against the backend's root key, and the DelegationIdentity it makes must be the identity's
+ * management principal (the self-authenticating principal of `userKey`).
+ */
+export async function signInWithDelegation(
+  c: Deployed,
+  session: SignIdentity,
+  userKey: Uint8Array,
+  signed: { delegation: { pubkey: Uint8Array; expiration: bigint }; signature: Uint8Array },
+): Promise<DelegationIdentity> {
+  const { pubkey, expiration } = signed.delegation;
+  const verdict = await verifyDelegationSignature(userKey, { pubkey, expiration }, signed.signature, {
+    rootKey: await c.backend.rootKey(),
+    expectedCanisterId: c.id.toUint8Array(),
+  });
+  expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
+  const chain = DelegationChain.fromDelegations(
+    [{ delegation: { ...signed.delegation, targets: undefined }, signature: signed.signature } as never],
+    userKey as never,
+  );
+  const delegated = DelegationIdentity.fromDelegation(session, chain);
+  expect(delegated.getPrincipal().toText()).toBe(Principal.selfAuthenticating(userKey).toText());
+  return delegated;
 }
