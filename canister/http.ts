@@ -35,7 +35,7 @@ export function requestPath(url: string): string {
 
 export function handleHttpRequest(request: HttpRequest): HttpResponse {
   const path = requestPath(request.url);
-  const method = request.method.toUpperCase();
+  const method = request.method; // case-sensitive (RFC 9110 §9.1): `get` is not GET
   if (path === '/metrics') {
     if (method !== 'GET' && method !== 'HEAD') {
       return textResponse(405, 'method not allowed\n', 'text/plain; charset=utf-8', [['allow', 'GET, HEAD']]);

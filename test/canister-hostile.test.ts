@@ -967,11 +967,14 @@ describe('hostile input', () => {
 
   it('http_request: hostile methods, URLs, headers, bodies and certificate versions', async () => {
     const before = await metrics();
-    /** canister/http.ts: /metrics (path before ? or #) for GET and HEAD, 405 for other methods, 404 elsewhere. */
+    /**
+     * canister/http.ts: /metrics (path before ? or #) for GET and HEAD, 405 for other methods (case-sensitive, RFC
+     * 9110 §9.1), 404 elsewhere.
+     */
     const statusFor = (method: string, url: string) => {
       const end = url.search(/[?#]/);
       if ((end < 0 ? url : url.slice(0, end)) !== '/metrics') return 404;
-      return ['GET', 'HEAD'].includes(method.toUpperCase()) ? 200 : 405;
+      return ['GET', 'HEAD'].includes(method) ? 200 : 405;
     };
     await fc.assert(
       fc.asyncProperty(
@@ -1027,13 +1030,23 @@ describe('hostile input', () => {
           expect(fields.get('content-type')).toMatch(/^text\/plain/);
           expect(fields.get('content-length')).toMatch(/^\d+$/);
           if (status === 405) expect(fields.get('allow')).toBe('GET, HEAD');
-          if (status !== 200 || wire(method).toUpperCase() !== 'HEAD') {
+          if (status !== 200 || wire(method) !== 'HEAD') {
             expect(Number(fields.get('content-length'))).toBe(r.body.length);
           }
         },
       ),
       { numRuns: 50 },
     );
+    const request = (method: string) =>
+      actor().http_request({
+        method,
+        url: '/metrics',
+        headers: [],
+        body: new Uint8Array(),
+        certificate_version: [],
+      });
+    expect((await request('GET')).status_code).toBe(200);
+    expect((await request('get')).status_code).toBe(405);
     expect(await metrics()).toBe(before);
   });
 });
