@@ -27,7 +27,8 @@ export const CONFIG_LIMITS = {
   gatewayPrincipals: 32,
   /** protocol.md §8: the DoH cache age is at most 24 h. */
   maxCacheSeconds: 24 * 60 * 60,
-  originChars: 256,
+  /** protocol.md §1: the origin enters the seed behind one length byte. It is ASCII (checked), so chars = bytes. */
+  originChars: 255,
 } as const;
 
 /** Default DoH resolvers (protocol.md §8), shared with src/challenge. Only used for names under `allowed_domains`,
@@ -283,14 +284,20 @@ export function installConfig(arg: Config | undefined): void {
 
 /**
  * `@postUpgrade`: the stored configuration (or the defaults, if none was stored) overridden by the argument.
- * `identity_number_start` can no longer change once an identity has been created.
+ * `identity_number_start` and `app_origin` can no longer change once an identity has been created: the first
+ * numbers identities, the second is in every management principal's seed (protocol.md §1), so changing it would
+ * move every identity to new principals and orphan prepared recoveries.
  */
 export function upgradeConfig(arg: Config | undefined): void {
   const bytes = settingsMap.get(CONFIG_KEY);
   const base = bytes === undefined ? defaultConfig() : decodeConfig(bytes);
   const next = mergeConfig(base, arg);
-  if (next.identity_number_start !== base.identity_number_start && counterValue('identities') > 0n) {
+  const identitiesExist = counterValue('identities') > 0n;
+  if (next.identity_number_start !== base.identity_number_start && identitiesExist) {
     fail('identity_number_start', 'cannot change after identities have been created');
+  }
+  if (next.app_origin !== base.app_origin && identitiesExist) {
+    fail('app_origin', 'cannot change after identities have been created (it is part of every principal)');
   }
   store(next);
 }

@@ -111,8 +111,14 @@ async function fetchName(name: string, now: bigint): Promise<TxtAnswer> {
   return answer;
 }
 
-/** The quorum answer for `name` (lowercase, no trailing dot): cached, shared with a fetch in flight, or fetched. */
+/**
+ * The quorum answer for `name` (lowercase, no trailing dot): cached, shared with a fetch in flight, or fetched.
+ * A name outside the allowlist in effect is never fetched (protocol.md §8), even one a challenge stored before an
+ * upgrade narrowed the list: it answers temperror.
+ */
 export function resolveTxt(name: string, now: () => bigint): Promise<TxtAnswer> {
+  if (!dohAllowed(name))
+    return Promise.resolve({ kind: 'temperror', detail: `${name} is not on the DoH allowlist` });
   const cached = cache.get(name);
   if (cached && cached.expiresAt > now()) return Promise.resolve(cached.answer);
   let pending = inFlight.get(name);

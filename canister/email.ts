@@ -325,10 +325,17 @@ registerMetric({
 });
 
 /**
+ * At most this many RecoveryReady delegations are re-signed after an upgrade, the latest-expiring first. Each
+ * costs about 15 SHA-256 blocks (≈ 25 M instructions), so the cap keeps post_upgrade near 25 B of its 300 B limit
+ * even when an attacker has filled the store with recoveries of their own address; older ones are re-done.
+ */
+const MAX_RESIGNED_AFTER_UPGRADE = 1000;
+
+/**
  * Called from post_upgrade for what lives in heap and is lost by an upgrade: challenges waiting for their DoH fetch
  * (Resolving) get it again, since timers do not survive; and RecoveryReady challenges get their delegation back
- * in the signature map, so the person can still fetch it. The canister itself is the caller recorded in the audit
- * log of a recovery it completes.
+ * in the signature map (see MAX_RESIGNED_AFTER_UPGRADE), so the person can still fetch it. The canister itself is
+ * the caller recorded in the audit log of a recovery it completes.
  */
 export function resumeChallenges(): void {
   const now = icNow();
@@ -337,18 +344,24 @@ export function resumeChallenges(): void {
     salt: salt(),
     caller: canisterSelf(),
   };
-  const origin = currentConfig().app_origin;
+  const ready: { challenge: Challenge; state: Extract<ChallengeState, { kind: 'RecoveryReady' }> }[] = [];
   for (const [key] of challengesKv.range(0, challengesKv.size())) {
     const nonce = String.fromCharCode(...key);
     const challenge = isNonce(nonce) ? store.get(nonce, now) : undefined;
     const state = challenge?.state;
     if (state?.kind === 'Resolving') setTimer(0, () => resolveChallenge(nonce, ctx));
-    if (state?.kind === 'RecoveryReady' && ctx.salt && origin) {
+    if (state?.kind === 'RecoveryReady') ready.push({ challenge: challenge!, state });
+  }
+  const origin = currentConfig().app_origin;
+  if (ctx.salt && origin) {
+    const later = (a: bigint, b: bigint) => (a > b ? -1 : a < b ? 1 : 0);
+    ready.sort((a, b) => later(a.challenge.expiresAt, b.challenge.expiresAt));
+    for (const { challenge, state } of ready.slice(0, MAX_RESIGNED_AFTER_UPGRADE)) {
       addSignature(
         { canisterId: ctx.canisterId, salt: ctx.salt, anchor: state.anchor, origin },
-        challenge!.sessionKey!,
+        challenge.sessionKey!,
         state.expiration,
-        challenge!.expiresAt,
+        challenge.expiresAt,
       );
     }
   }

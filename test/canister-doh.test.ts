@@ -150,4 +150,35 @@ describe.runIf(!ON_POCKET_IC)('DoH across an upgrade', () => {
       await c.backend.tearDown();
     }
   }, 120_000);
+  it('an upgrade that takes the domain off the allowlist stops its fetch: no outcall, the challenge fails', async () => {
+    const c = await deployWith(stack.dohUrls);
+    try {
+      const anchor = ok(await c.actor(owner).create_identity());
+      const address = `fay@${DOMAIN}`;
+      const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+      await c.actor(Ed25519KeyIdentity.generate()).smtp_request({
+        envelope: { mail_from: 'x@y.test', rcpt_to: [ch.mailbox] },
+        message: challengeMail(address, ch.nonce, ch.mailbox),
+        dns_proof: [],
+      });
+      expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ Resolving: null });
+      const doh = {
+        allowed_domains: ['other.example'],
+        providers: stack.dohUrls.map((url, i) => ({ name: `p${i}`, url })),
+        quorum: 3,
+        cache_seconds: 3600,
+      };
+      await c.backend.upgrade(c.id, WASM, { arg: encodeInit({ doh }), tick: false });
+      for (let i = 0; i < 20; i++) {
+        await c.backend.tick();
+        if (!('Resolving' in (await c.actor().email_challenge_status(ch.nonce)))) break;
+      }
+      expect(await c.actor().email_challenge_status(ch.nonce)).toMatchObject({
+        Failed: { code: 'DnsLookupFailed' },
+      });
+      expect(await outcalls(c)).toBe(0);
+    } finally {
+      await c.backend.tearDown();
+    }
+  }, 120_000);
 });

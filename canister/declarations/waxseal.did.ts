@@ -124,8 +124,8 @@ export interface Config {
   'gateway_principals' : [] | [Array<Principal>],
   /**
    * Origin of the Waxseal app, e.g. "https://waxseal.example" (lowercase, no path, no default port; http://
-   * only for localhost). Part of every user principal's seed: changing it changes the management principals.
-   * Default: "" (not set).
+   * only for localhost; at most 255 bytes). Part of every user principal's seed, so it cannot change once an
+   * identity exists. Default: "" (not set).
    */
   'app_origin' : [] | [string],
   /**
