@@ -252,6 +252,114 @@ describe('SMTP envelope and bounds', () => {
   });
 });
 
+describe('bindings and edges', () => {
+  const kinds = (info: { log: { kind: object }[] }) => info.log.map((e) => Object.keys(e.kind)[0]);
+
+  it('a new address replaces the old one (which becomes free); the same address again changes nothing', async () => {
+    const { anchor, proof } = await identityWithAddress('kim@ecdsa.wxtest');
+    const setup = async (a: bigint, address: string) => {
+      const ch = ok(await c.actor(owner).email_setup_prepare(a, address));
+      await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
+      return c.actor().email_challenge_status(ch.nonce);
+    };
+    expect(await setup(anchor, 'lou@ecdsa.wxtest')).toEqual({
+      SetupComplete: { address: 'lou@ecdsa.wxtest' },
+    });
+    const info = ok(await c.actor(owner).identity_info(anchor));
+    expect(info.recovery_address[0]?.address).toBe('lou@ecdsa.wxtest');
+    // The old address is free for another identity; the new one is taken.
+    const other = await newIdentity();
+    expect(await setup(other, 'kim@ecdsa.wxtest')).toEqual({
+      SetupComplete: { address: 'kim@ecdsa.wxtest' },
+    });
+    expect(await setup(other, 'lou@ecdsa.wxtest')).toMatchObject({
+      Failed: { code: 'AddressAlreadyRegistered' },
+    });
+    // Binding the same address again succeeds and changes nothing.
+    expect(await setup(anchor, 'lou@ecdsa.wxtest')).toEqual({
+      SetupComplete: { address: 'lou@ecdsa.wxtest' },
+    });
+    expect(ok(await c.actor(owner).identity_info(anchor))).toEqual(info);
+  });
+
+  it('email_credential_remove unbinds the address, logs RecoveryEmailRemoved, and frees it', async () => {
+    const { anchor, proof } = await identityWithAddress('max@ecdsa.wxtest');
+    expect(await c.actor(owner).email_credential_remove(anchor)).toEqual({ Ok: null });
+    const info = ok(await c.actor(owner).identity_info(anchor));
+    expect(info.recovery_address).toEqual([]);
+    expect(kinds(info).slice(-2)).toEqual(['RecoveryEmailAdded', 'RecoveryEmailRemoved']);
+    expect(JSON.stringify(info.log, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(
+      'max@',
+    );
+    expect(await c.actor(owner).email_credential_remove(anchor)).toMatchObject({
+      Err: { code: 'NoRecoveryAddress' },
+    });
+    // A recovery for the removed address now ends AddressNotRegistered.
+    const key = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
+    const ch = ok(await c.actor().email_recovery_prepare('max@ecdsa.wxtest', key));
+    await send(mail('max@ecdsa.wxtest', ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
+    expect(await c.actor().email_challenge_status(ch.nonce)).toMatchObject({
+      Failed: { code: 'AddressNotRegistered' },
+    });
+  });
+
+  it('submit_proof is refused while Pending and after the end; a wrong expiration gets no delegation', async () => {
+    const { proof } = await identityWithAddress('ned@ecdsa.wxtest');
+    const key = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
+    const ch = ok(await c.actor().email_recovery_prepare('ned@ecdsa.wxtest', key));
+    expect(await c.actor().email_challenge_submit_proof(ch.nonce, proof.chain)).toMatchObject({
+      Err: { code: 'NotAwaitingProof' },
+    });
+    await send(mail('ned@ecdsa.wxtest', ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
+    const status = await c.actor().email_challenge_status(ch.nonce);
+    if (!('RecoveryReady' in status)) throw new Error(`not RecoveryReady: ${Object.keys(status)[0]}`);
+    expect(await c.actor().email_challenge_submit_proof(ch.nonce, proof.chain)).toMatchObject({
+      Err: { code: 'NotAwaitingProof' },
+    });
+    const { expiration } = status.RecoveryReady;
+    for (const wrong of [expiration - 1n, expiration + 1n, 0n]) {
+      expect(await c.actor().email_recovery_get_delegation(ch.nonce, key, wrong)).toMatchObject({
+        Err: { code: 'NoSuchDelegation' },
+      });
+    }
+    expect(await c.actor().email_recovery_get_delegation(ch.nonce, key, expiration)).toMatchObject({
+      Ok: {},
+    });
+  });
+
+  it('accepts a message of exactly 64 KiB and a proof of exactly 32 KiB (552 is for one byte more)', async () => {
+    const to = `recover@${HOST}`;
+    const head = bytes(compose({ from: 'a@b.test', subject: 'no nonce' }));
+    const exact = new Uint8Array(64 * 1024).fill(0x61);
+    exact.set(head);
+    expect(await send(exact, to)).toEqual({ Ok: null });
+    expect(await send(head, to, new Uint8Array(32 * 1024))).toEqual({ Ok: null });
+  });
+
+  it('with gateway_principals set, only those principals may call smtp_request (554 otherwise)', async () => {
+    const relay = Ed25519KeyIdentity.generate();
+    const g = await deploy({
+      app_origin: ORIGIN,
+      mail_hosts: [HOST],
+      gateway_principals: [relay.getPrincipal()],
+    });
+    try {
+      const request = {
+        envelope: { mail_from: 'a@b.test', rcpt_to: [`recover@${HOST}`] },
+        message: bytes(compose({ from: 'a@b.test' })),
+        dns_proof: [] as [],
+      };
+      expect(await g.actor(relay).smtp_request(request)).toEqual({ Ok: null });
+      expect(await g.actor(Ed25519KeyIdentity.generate()).smtp_request(request)).toMatchObject({
+        Err: { code: 554 },
+      });
+      expect(await g.actor().smtp_request(request)).toMatchObject({ Err: { code: 554 } });
+    } finally {
+      await g.backend.tearDown();
+    }
+  });
+});
+
 describe('recovery', () => {
   it('signs the person back in: RecoveryReady, delegation verified, DelegationIdentity is the management principal', async () => {
     const address = 'grace@ecdsa.wxtest';
