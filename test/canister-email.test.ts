@@ -327,6 +327,18 @@ describe('bindings and edges', () => {
     });
   });
 
+  it('a second Subject field fails the challenge it names with HeaderOccurrence (protocol.md §4)', async () => {
+    const { proof } = await identityWithAddress('ora@ecdsa.wxtest');
+    const key = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
+    const ch = ok(await c.actor().email_recovery_prepare('ora@ecdsa.wxtest', key));
+    const signed = mail('ora@ecdsa.wxtest', ch.nonce, ch.mailbox);
+    const twice = new Uint8Array([...bytes('Subject: and another one\r\n'), ...signed]);
+    expect(await send(twice, ch.mailbox, proof.chain)).toEqual({ Ok: null });
+    expect(await c.actor().email_challenge_status(ch.nonce)).toMatchObject({
+      Failed: { code: 'HeaderOccurrence' },
+    });
+  });
+
   it('accepts a message of exactly 64 KiB and a proof of exactly 32 KiB (552 is for one byte more)', async () => {
     const to = `recover@${HOST}`;
     const head = bytes(compose({ from: 'a@b.test', subject: 'no nonce' }));

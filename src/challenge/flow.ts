@@ -659,12 +659,19 @@ export async function completeResolving(
   return judge(message, challenge, lookup, 'doh', ctx, [...pre.checks, pass('dns', 'DoH quorum')]);
 }
 
-/** The nonce an incoming message addresses (its Subject), before any verification; null when none or several. */
+/**
+ * The nonce an incoming message addresses, before any verification; null when none or several. When the message
+ * has several Subject fields that together name one nonce, that challenge is still the one addressed, so it ends
+ * `Failed{HeaderOccurrence}` (protocol.md §4) instead of waiting on in silence.
+ */
 export function nonceOfMessage(bytes: Uint8Array): string | null {
   const parsed = parseMessage(bytes);
   if (!parsed.ok) return null;
-  const subjects = fieldsNamed(parsed.message, 'subject');
-  if (subjects.length !== 1) return null;
-  const found = findNonceInSubject(subjects[0]!.value);
-  return found.kind === 'one' ? found.nonce : null;
+  const nonces = new Set<string>();
+  for (const subject of fieldsNamed(parsed.message, 'subject')) {
+    const found = findNonceInSubject(subject.value);
+    if (found.kind === 'ambiguous') return null;
+    if (found.kind === 'one') nonces.add(found.nonce);
+  }
+  return nonces.size === 1 ? [...nonces][0]! : null;
 }
