@@ -19,7 +19,9 @@ export type AnchorResult = { 'Ok' : bigint } |
  */
 export interface ApiError { 'code' : string, 'message' : string }
 /**
- * One audit log entry: when (ns since the epoch), what, and which principal did it.
+ * One audit log entry: when (ns since the epoch), what, and which principal did it. For RecoveryEmailAdded and
+ * RecoveredByEmail that is the principal whose call completed the verification: the gateway that relayed the
+ * email, whoever submitted the proof, or the canister itself (a DoH fetch resumed after an upgrade).
  */
 export interface AuditEntry {
   'at' : bigint,
