@@ -12,6 +12,7 @@ import {
   quorum,
   transformDohResponse,
 } from '../src/challenge/doh-quorum.ts';
+import { ExpiringCache } from '../src/challenge/expiring-cache.ts';
 import type { TxtAnswer } from '../src/dns/lookup.ts';
 import { currentConfig } from './config.ts';
 import { registerMetric } from './metrics.ts';
@@ -61,11 +62,9 @@ export function dohTransform(args: TransformArgs): HttpOutcallResponse {
   };
 }
 
-interface CacheEntry {
-  answer: TxtAnswer;
-  expiresAt: bigint;
-}
-const cache = new Map<string, CacheEntry>();
+/** Names whose answers are kept (a mail with made-up selectors under an allowed domain adds names). */
+const MAX_CACHED_NAMES = 10_000;
+const cache = new ExpiringCache<TxtAnswer>(MAX_CACHED_NAMES);
 const inFlight = new Map<string, Promise<TxtAnswer>>();
 let outcalls = 0n;
 
@@ -106,8 +105,7 @@ async function fetchName(name: string, now: bigint): Promise<TxtAnswer> {
   const { providers, quorum: threshold, cache_seconds } = currentConfig().doh;
   const answers = await Promise.all(providers.map((p) => fetchFrom(p, name)));
   const answer = quorum(answers, threshold);
-  if (answer.kind !== 'temperror')
-    cache.set(name, { answer, expiresAt: now + BigInt(cache_seconds) * 1_000_000_000n });
+  if (answer.kind !== 'temperror') cache.set(name, answer, now + BigInt(cache_seconds) * 1_000_000_000n, now);
   return answer;
 }
 
@@ -119,8 +117,8 @@ async function fetchName(name: string, now: bigint): Promise<TxtAnswer> {
 export function resolveTxt(name: string, now: () => bigint): Promise<TxtAnswer> {
   if (!dohAllowed(name))
     return Promise.resolve({ kind: 'temperror', detail: `${name} is not on the DoH allowlist` });
-  const cached = cache.get(name);
-  if (cached && cached.expiresAt > now()) return Promise.resolve(cached.answer);
+  const cached = cache.get(name, now());
+  if (cached) return Promise.resolve(cached);
   let pending = inFlight.get(name);
   if (!pending) {
     pending = fetchName(name, now()).finally(() => inFlight.delete(name));
@@ -131,8 +129,7 @@ export function resolveTxt(name: string, now: () => bigint): Promise<TxtAnswer> 
 
 /** Only the cache, for deciding synchronously whether a fetch is needed. */
 export function cachedTxt(name: string, now: bigint): TxtAnswer | undefined {
-  const cached = cache.get(name);
-  return cached && cached.expiresAt > now ? cached.answer : undefined;
+  return cache.get(name, now);
 }
 
 registerMetric({
