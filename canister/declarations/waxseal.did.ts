@@ -56,7 +56,8 @@ export type ChallengeStatus = {
   {
     /**
      * The email arrived and passed every check possible without the key: submit a DNSSEC proof (RFC 9102 chain)
-     * for each `<selector>._domainkey.<domain>` (`key_names` lists them exactly) and `_dmarc.<domain>` if published.
+     * for each key name and `_dmarc.<domain>` if published. `key_names` is the exact list; `selectors` covers only
+     * signatures with `d=<domain>`, so a signer at an aligned subdomain (`d=mail.<domain>`) is only in `key_names`.
      */
     'NeedProof' : {
       'domain' : string,
