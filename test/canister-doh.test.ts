@@ -41,7 +41,7 @@ function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
   return r.Ok;
 }
 
-async function deployWith(providers: string[]): Promise<Deployed> {
+async function deployWith(providers: string[], cacheSeconds = 3600): Promise<Deployed> {
   return deploy(
     {
       app_origin: 'https://app.waxseal.test',
@@ -50,7 +50,7 @@ async function deployWith(providers: string[]): Promise<Deployed> {
         allowed_domains: [DOMAIN],
         providers: providers.map((url, i) => ({ name: `p${i}`, url })),
         quorum: 3,
-        cache_seconds: 3600,
+        cache_seconds: cacheSeconds,
       },
     },
     undefined,
@@ -95,6 +95,40 @@ describe.runIf(!ON_POCKET_IC)('DoH quorum', () => {
       expect(first).toBe(10);
       expect(await setupOverDoh(c, `ben@${DOMAIN}`)).toEqual({ SetupComplete: { address: `ben@${DOMAIN}` } });
       expect(await outcalls(c)).toBe(first);
+    } finally {
+      await c.backend.tearDown();
+    }
+  }, 120_000);
+
+  it('two challenges resolving the same names at once share one fetch per provider (no cache involved)', async () => {
+    // cache_seconds 0: nothing is served from the cache, so only the shared in-flight fetch can save outcalls.
+    const c = await deployWith(stack.dohUrls, 0);
+    try {
+      const pending = [];
+      for (const who of ['gus', 'hal']) {
+        const anchor = ok(await c.actor(owner).create_identity());
+        const address = `${who}@${DOMAIN}`;
+        const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
+        await c.actor(Ed25519KeyIdentity.generate()).smtp_request({
+          envelope: { mail_from: 'x@y.test', rcpt_to: [ch.mailbox] },
+          message: challengeMail(address, ch.nonce, ch.mailbox),
+          dns_proof: [],
+        });
+        pending.push({ nonce: ch.nonce, address });
+      }
+      // Both are waiting before any fetch has run.
+      for (const p of pending)
+        expect(await c.actor().email_challenge_status(p.nonce)).toEqual({ Resolving: null });
+      for (let i = 0; i < 20; i++) await c.backend.tick();
+      for (const p of pending) {
+        expect(await c.actor().email_challenge_status(p.nonce)).toEqual({
+          SetupComplete: { address: p.address },
+        });
+      }
+      expect(await outcalls(c)).toBe(10);
+      // Without a cache, a later challenge for the same names fetches again.
+      expect(await setupOverDoh(c, `ida@${DOMAIN}`)).toEqual({ SetupComplete: { address: `ida@${DOMAIN}` } });
+      expect(await outcalls(c)).toBe(20);
     } finally {
       await c.backend.tearDown();
     }
