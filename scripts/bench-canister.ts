@@ -135,6 +135,30 @@ await measure('canister_post_upgrade', () =>
   c.backend.upgrade(c.id, INSTR_WASM, { arg: encodeInit(null), tick: false }),
 );
 
+// The same upgrade with 10 RecoveryReady recoveries, whose delegations post_upgrade signs again.
+{
+  const address = 'bench-recovery@cname-src.wxtest';
+  const recovered = ok(await c.actor(owner).create_identity());
+  const setup = ok(await c.actor(owner).email_setup_prepare(recovered, address));
+  const deliver = (nonce: string, mailbox: string) =>
+    c.actor().smtp_request({
+      envelope: { mail_from: 'x@y.test', rcpt_to: [mailbox] },
+      message: signed(address, nonce, 'ed25519', 'sel'),
+      dns_proof: [cnameProof.chain],
+    });
+  await deliver(setup.nonce, setup.mailbox);
+  for (let i = 0; i < 10; i++) {
+    const key = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
+    const ch = ok(await c.actor().email_recovery_prepare(address, key));
+    await deliver(ch.nonce, ch.mailbox);
+    const status = await c.actor().email_challenge_status(ch.nonce);
+    if (!('RecoveryReady' in status)) throw new Error(`recovery ${i}: ${Object.keys(status)[0]}`);
+  }
+  await measure('canister_post_upgrade_10_recovery_ready', () =>
+    c.backend.upgrade(c.id, INSTR_WASM, { arg: encodeInit(null), tick: false }),
+  );
+}
+
 const budgets: Record<string, number> = {
   smtp_request_dnssec_cold: 2_000_000_000,
   smtp_request_dnssec_ed25519_cold: 2_000_000_000,
