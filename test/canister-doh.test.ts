@@ -62,8 +62,8 @@ async function outcalls(c: Deployed): Promise<number> {
   return metricValue(await metricsText(c), 'waxseal_doh_outcalls');
 }
 
-/** Runs a setup for `address` without a proof and waits (ticks) until the DoH fetch has settled. */
-async function setupOverDoh(c: Deployed, address: string) {
+/** Starts a setup for `address` and delivers its email without a proof (the DoH fetch is then due); the nonce. */
+async function sendWithoutProof(c: Deployed, address: string): Promise<string> {
   const anchor = ok(await c.actor(owner).create_identity());
   const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
   await c.actor(Ed25519KeyIdentity.generate()).smtp_request({
@@ -71,12 +71,22 @@ async function setupOverDoh(c: Deployed, address: string) {
     message: challengeMail(address, ch.nonce, ch.mailbox),
     dns_proof: [],
   });
+  return ch.nonce;
+}
+
+/** Ticks until the challenge is no longer Resolving (at most 20 rounds); its status. */
+async function settle(c: Deployed, nonce: string) {
   for (let i = 0; i < 20; i++) {
-    const s = await c.actor().email_challenge_status(ch.nonce);
+    const s = await c.actor().email_challenge_status(nonce);
     if (!('Resolving' in s)) return s;
     await c.backend.tick();
   }
-  return c.actor().email_challenge_status(ch.nonce);
+  return c.actor().email_challenge_status(nonce);
+}
+
+/** Runs a setup for `address` without a proof and waits until the DoH fetch has settled. */
+async function setupOverDoh(c: Deployed, address: string) {
+  return settle(c, await sendWithoutProof(c, address));
 }
 
 // PocketIC does not perform HTTPS outcalls by itself (they must be answered with mockPendingHttpsOutcall), so these
@@ -105,16 +115,8 @@ describe.runIf(!ON_POCKET_IC)('DoH quorum', () => {
     const c = await deployWith(stack.dohUrls, 0);
     try {
       const pending = [];
-      for (const who of ['gus', 'hal']) {
-        const anchor = ok(await c.actor(owner).create_identity());
-        const address = `${who}@${DOMAIN}`;
-        const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
-        await c.actor(Ed25519KeyIdentity.generate()).smtp_request({
-          envelope: { mail_from: 'x@y.test', rcpt_to: [ch.mailbox] },
-          message: challengeMail(address, ch.nonce, ch.mailbox),
-          dns_proof: [],
-        });
-        pending.push({ nonce: ch.nonce, address });
+      for (const address of [`gus@${DOMAIN}`, `hal@${DOMAIN}`]) {
+        pending.push({ nonce: await sendWithoutProof(c, address), address });
       }
       // Both are waiting before any fetch has run.
       for (const p of pending)
@@ -162,24 +164,13 @@ describe.runIf(!ON_POCKET_IC)('DoH across an upgrade', () => {
   it('a challenge still Resolving when the canister is upgraded is resumed and finishes', async () => {
     const c = await deployWith(stack.dohUrls);
     try {
-      const anchor = ok(await c.actor(owner).create_identity());
       const address = `eve@${DOMAIN}`;
-      const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
-      await c.actor(Ed25519KeyIdentity.generate()).smtp_request({
-        envelope: { mail_from: 'x@y.test', rcpt_to: [ch.mailbox] },
-        message: challengeMail(address, ch.nonce, ch.mailbox),
-        dns_proof: [],
-      });
-      expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ Resolving: null });
+      const nonce = await sendWithoutProof(c, address);
+      expect(await c.actor().email_challenge_status(nonce)).toEqual({ Resolving: null });
       // Upgrade before the fetch timer has run: timers are lost, post_upgrade must re-arm the fetch.
       await c.backend.upgrade(c.id, WASM, { arg: encodeInit(null), tick: false });
-      expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ Resolving: null });
-      for (let i = 0; i < 20; i++) {
-        await c.backend.tick();
-        const s = await c.actor().email_challenge_status(ch.nonce);
-        if (!('Resolving' in s)) break;
-      }
-      expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ SetupComplete: { address } });
+      expect(await c.actor().email_challenge_status(nonce)).toEqual({ Resolving: null });
+      expect(await settle(c, nonce)).toEqual({ SetupComplete: { address } });
     } finally {
       await c.backend.tearDown();
     }
@@ -187,15 +178,9 @@ describe.runIf(!ON_POCKET_IC)('DoH across an upgrade', () => {
   it('an upgrade that takes the domain off the allowlist stops its fetch: no outcall, the challenge fails', async () => {
     const c = await deployWith(stack.dohUrls);
     try {
-      const anchor = ok(await c.actor(owner).create_identity());
       const address = `fay@${DOMAIN}`;
-      const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
-      await c.actor(Ed25519KeyIdentity.generate()).smtp_request({
-        envelope: { mail_from: 'x@y.test', rcpt_to: [ch.mailbox] },
-        message: challengeMail(address, ch.nonce, ch.mailbox),
-        dns_proof: [],
-      });
-      expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ Resolving: null });
+      const nonce = await sendWithoutProof(c, address);
+      expect(await c.actor().email_challenge_status(nonce)).toEqual({ Resolving: null });
       const doh = {
         allowed_domains: ['other.example'],
         providers: stack.dohUrls.map((url, i) => ({ name: `p${i}`, url })),
@@ -203,13 +188,7 @@ describe.runIf(!ON_POCKET_IC)('DoH across an upgrade', () => {
         cache_seconds: 3600,
       };
       await c.backend.upgrade(c.id, WASM, { arg: encodeInit({ doh }), tick: false });
-      for (let i = 0; i < 20; i++) {
-        await c.backend.tick();
-        if (!('Resolving' in (await c.actor().email_challenge_status(ch.nonce)))) break;
-      }
-      expect(await c.actor().email_challenge_status(ch.nonce)).toMatchObject({
-        Failed: { code: 'DnsLookupFailed' },
-      });
+      expect(await settle(c, nonce)).toMatchObject({ Failed: { code: 'DnsLookupFailed' } });
       expect(await outcalls(c)).toBe(0);
     } finally {
       await c.backend.tearDown();
