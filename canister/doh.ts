@@ -12,8 +12,8 @@ import {
   quorum,
   transformDohResponse,
 } from '../src/challenge/doh-quorum.ts';
-import { ExpiringCache } from '../src/challenge/expiring-cache.ts';
 import type { TxtAnswer } from '../src/dns/lookup.ts';
+import { ExpiringCache } from '../src/expiring-cache.ts';
 import { currentConfig } from './config.ts';
 import { registerMetric } from './metrics.ts';
 

@@ -19,6 +19,7 @@ import {
 } from '../dns/name.ts';
 import { parseChain, type ResourceRecord, rrsetKey } from '../dns/record.ts';
 import { CLASS_IN, TYPE, typeToText } from '../dns/types.ts';
+import { ExpiringCache } from '../expiring-cache.ts';
 import { LIMITS } from '../limits.ts';
 import { checkKey, SUPPORTED_ALGORITHMS, verifySignature } from './algorithms.ts';
 import { bitmapTypes, deniesDs, matchingNsec3 } from './denial.ts';
@@ -55,27 +56,18 @@ export interface ZoneKeyCache {
     zone: string,
     now: number,
   ): { readonly keys: readonly Dnskey[]; readonly validUntil: number } | undefined;
-  set(zone: string, keys: readonly Dnskey[], validUntil: number): void;
+  set(zone: string, keys: readonly Dnskey[], validUntil: number, now: number): void;
 }
 
-/** A bounded in-memory ZoneKeyCache (oldest entry dropped first when full). */
+/** A bounded in-memory ZoneKeyCache (src/expiring-cache.ts: expired zones dropped first, then the oldest). */
 export function zoneKeyCache(maxZones = 64): ZoneKeyCache & { size(): number } {
-  const entries = new Map<string, { keys: readonly Dnskey[]; validUntil: number }>();
+  const entries = new ExpiringCache<{ keys: readonly Dnskey[]; validUntil: number }, number>(maxZones);
+  // Keys are good through `validUntil` (whole seconds, RFC 4034 §3.1.5), a cache entry up to but not at its
+  // expiry: so the entry expires at validUntil + 1, and a fractional `now` is rounded up.
   return {
-    get(zone, now) {
-      const e = entries.get(zone);
-      if (!e) return undefined;
-      if (e.validUntil < now) {
-        entries.delete(zone);
-        return undefined;
-      }
-      return e;
-    },
-    set(zone, keys, validUntil) {
-      entries.delete(zone);
-      if (entries.size >= maxZones) entries.delete(entries.keys().next().value!);
-      entries.set(zone, { keys, validUntil });
-    },
+    get: (zone, now) => entries.get(zone, Math.ceil(now)),
+    set: (zone, keys, validUntil, now) =>
+      entries.set(zone, { keys, validUntil }, validUntil + 1, Math.ceil(now)),
     size: () => entries.size,
   };
 }
@@ -240,7 +232,8 @@ class Validator {
         ? Promise.resolve([...cached.keys])
         : this.keysOfUncached(zone).then((keys) => {
             if (Array.isArray(keys)) {
-              this.opts.keyCache?.set(key, keys, this.zoneValidity.get(key) ?? Number.POSITIVE_INFINITY);
+              const validUntil = this.zoneValidity.get(key) ?? Number.POSITIVE_INFINITY;
+              this.opts.keyCache?.set(key, keys, validUntil, this.opts.now);
             }
             return keys;
           });

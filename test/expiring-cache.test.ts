@@ -1,10 +1,11 @@
 /**
- * The DoH answer cache's bounds (src/challenge/expiring-cache.ts): entries expire at their time, and an insert into
- * a full cache drops the expired entries first, then the oldest, never growing past the capacity.
+ * The bounded expiring cache behind the DoH answer and zone-key caches (src/expiring-cache.ts): entries expire at
+ * their time, and an insert into a full cache drops the expired entries first, then the oldest, never growing past
+ * the capacity.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ExpiringCache } from '../src/challenge/expiring-cache.ts';
+import { ExpiringCache } from '../src/expiring-cache.ts';
 
 describe('ExpiringCache', () => {
   it('answers until the expiry time, not at it', () => {
