@@ -12,6 +12,7 @@ import { Principal } from 'azle';
 import { DEFAULT_DOH_PROVIDERS } from '../src/challenge/doh-quorum.ts';
 import { parseAnchors } from '../src/dnssec/dnskey.ts';
 import { ROOT_ANCHORS_TEXT } from '../src/dnssec/root-anchors.ts';
+import { MAX_ORIGIN_BYTES } from '../src/identity/delegation.ts';
 import { domainProblem } from '../src/mail/address.ts';
 import type { Config, ConfigView, DohProvider, DohSettings } from './candid.ts';
 import { counterValue, settingsMap } from './state.ts';
@@ -27,8 +28,6 @@ export const CONFIG_LIMITS = {
   gatewayPrincipals: 32,
   /** protocol.md §8: the DoH cache age is at most 24 h. */
   maxCacheSeconds: 24 * 60 * 60,
-  /** protocol.md §1: the origin enters the seed behind one length byte. It is ASCII (checked), so chars = bytes. */
-  originChars: 255,
 } as const;
 
 /** Default DoH resolvers (protocol.md §8), shared with src/challenge. Only used for names under `allowed_domains`,
@@ -110,7 +109,8 @@ const LOCAL_HTTP_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1|[a-z0-9-]+\.localho
  */
 function checkOrigin(origin: string): string {
   if (origin === '') return origin;
-  if (origin.length > CONFIG_LIMITS.originChars) fail('app_origin', 'too long');
+  // The origin must be ASCII (checked below), so its length in characters is its length in bytes.
+  if (origin.length > MAX_ORIGIN_BYTES) fail('app_origin', `longer than ${MAX_ORIGIN_BYTES} bytes`);
   const https = HTTPS_ORIGIN.exec(origin);
   const local = https === null ? LOCAL_HTTP_ORIGIN.exec(origin) : null;
   const match = https ?? local;

@@ -8,7 +8,12 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { certifiedDataSet, dataCertificate } from 'azle';
 import { delegationSignatureCbor } from '../src/identity/canister-sig.ts';
-import { canisterSigPublicKeyDer, delegationMessageHash, userSeed } from '../src/identity/delegation.ts';
+import {
+  canisterSigPublicKeyDer,
+  delegationMessageHash,
+  MAX_ORIGIN_BYTES,
+  userSeed,
+} from '../src/identity/delegation.ts';
 import { sessionKeyKind } from '../src/identity/session-key.ts';
 import { SignatureMap } from '../src/identity/signature-map.ts';
 import { IdentityError } from './identities.ts';
@@ -18,7 +23,6 @@ const NS_PER_SECOND = 1_000_000_000n;
 const SIGNATURE_TTL_NS = 60n * NS_PER_SECOND;
 export const DEFAULT_DELEGATION_TTL_NS = 30n * 60n * NS_PER_SECOND;
 export const MAX_DELEGATION_TTL_NS = 30n * 24n * 3600n * NS_PER_SECOND;
-const MAX_ORIGIN_BYTES = 255;
 
 let signatures = new SignatureMap();
 

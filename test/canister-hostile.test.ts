@@ -29,6 +29,7 @@ import { dohQuery, transformDohResponse } from '../src/challenge/doh-quorum.ts';
 import { validateEnvelope, validateRequest } from '../src/challenge/envelope.ts';
 import { concatBytes } from '../src/encoding/bytes.ts';
 import type { CallResult } from '../src/host/types.ts';
+import { MAX_ORIGIN_BYTES } from '../src/identity/delegation.ts';
 import { sessionKeyKind } from '../src/identity/session-key.ts';
 import { LIMITS } from '../src/limits.ts';
 import { parseAddress } from '../src/mail/address.ts';
@@ -41,7 +42,6 @@ const NAT64_MAX = 2n ** 64n - 1n;
 const NS_PER_SECOND = 1_000_000_000n;
 const DEFAULT_TTL = 30n * 60n * NS_PER_SECOND;
 const MAX_TTL = 30n * 24n * 3600n * NS_PER_SECOND;
-const MAX_ORIGIN_BYTES = 255;
 
 let c: Deployed;
 const owner = Ed25519KeyIdentity.generate();

@@ -228,8 +228,13 @@ export function principalFromText(text: string): Uint8Array {
 // ---------------------------------------------------------------------------------------------------------
 // Waxseal user seed (protocol.md §1)
 
+/** Each seed field goes behind one length byte. */
+const MAX_FIELD_BYTES = 255;
+/** The app origin is a seed field: the canister refuses longer ones in its config and in delegation calls. */
+export const MAX_ORIGIN_BYTES = MAX_FIELD_BYTES;
+
 function lengthPrefixed(name: string, b: Uint8Array): Uint8Array {
-  if (b.length > 255) throw new RangeError(`${name} is longer than 255 bytes`);
+  if (b.length > MAX_FIELD_BYTES) throw new RangeError(`${name} is longer than ${MAX_FIELD_BYTES} bytes`);
   return concatBytes(...[Uint8Array.of(b.length), b]);
 }
 
