@@ -7,7 +7,7 @@
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Deployed, deploy, encodeInit, metricsText, metricValue, WASM } from './helpers/canister.ts';
-import { challengeMail, VERIFY_TIME } from './helpers/challenge-mail.ts';
+import { deliverChallengeMail, VERIFY_TIME } from './helpers/challenge-mail.ts';
 import { type DnsStack, freePort, startDnsStack } from './helpers/dns-servers.ts';
 
 const HOST = 'mail.waxseal.test';
@@ -41,17 +41,21 @@ function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
   return r.Ok;
 }
 
+function dohSettings(allowedDomains: string[], providers: string[], cacheSeconds = 3600) {
+  return {
+    allowed_domains: allowedDomains,
+    providers: providers.map((url, i) => ({ name: `p${i}`, url })),
+    quorum: 3,
+    cache_seconds: cacheSeconds,
+  };
+}
+
 async function deployWith(providers: string[], cacheSeconds = 3600): Promise<Deployed> {
   return deploy(
     {
       app_origin: 'https://app.waxseal.test',
       mail_hosts: [HOST],
-      doh: {
-        allowed_domains: [DOMAIN],
-        providers: providers.map((url, i) => ({ name: `p${i}`, url })),
-        quorum: 3,
-        cache_seconds: cacheSeconds,
-      },
+      doh: dohSettings([DOMAIN], providers, cacheSeconds),
     },
     undefined,
     { now: BigInt(VERIFY_TIME) * NS },
@@ -66,11 +70,7 @@ async function outcalls(c: Deployed): Promise<number> {
 async function sendWithoutProof(c: Deployed, address: string): Promise<string> {
   const anchor = ok(await c.actor(owner).create_identity());
   const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
-  await c.actor(Ed25519KeyIdentity.generate()).smtp_request({
-    envelope: { mail_from: 'x@y.test', rcpt_to: [ch.mailbox] },
-    message: challengeMail(address, ch.nonce, ch.mailbox),
-    dns_proof: [],
-  });
+  await deliverChallengeMail(c, address, ch);
   return ch.nonce;
 }
 
@@ -181,12 +181,7 @@ describe.runIf(!ON_POCKET_IC)('DoH across an upgrade', () => {
       const address = `fay@${DOMAIN}`;
       const nonce = await sendWithoutProof(c, address);
       expect(await c.actor().email_challenge_status(nonce)).toEqual({ Resolving: null });
-      const doh = {
-        allowed_domains: ['other.example'],
-        providers: stack.dohUrls.map((url, i) => ({ name: `p${i}`, url })),
-        quorum: 3,
-        cache_seconds: 3600,
-      };
+      const doh = dohSettings(['other.example'], stack.dohUrls);
       await c.backend.upgrade(c.id, WASM, { arg: encodeInit({ doh }), tick: false });
       expect(await settle(c, nonce)).toMatchObject({ Failed: { code: 'DnsLookupFailed' } });
       expect(await outcalls(c)).toBe(0);

@@ -18,7 +18,7 @@ import {
   signInWithDelegation,
   WASM,
 } from './helpers/canister.ts';
-import { challengeMail, emailProof, VERIFY_TIME } from './helpers/challenge-mail.ts';
+import { deliverChallengeMail, emailProof, VERIFY_TIME } from './helpers/challenge-mail.ts';
 import { GENERATED_DIR } from './helpers/dns-servers.ts';
 
 const HOST = 'mail.waxseal.test';
@@ -48,11 +48,7 @@ describe('upgrade', () => {
     const first = 'ivy@ed25519.wxtest';
     const proof = await emailProof('ed25519.wxtest', ['sel']);
     const bound = ok(await c.actor(owner).email_setup_prepare(anchor, first));
-    await c.actor().smtp_request({
-      envelope: { mail_from: 'x@y.test', rcpt_to: [bound.mailbox] },
-      message: challengeMail(first, bound.nonce, bound.mailbox),
-      dns_proof: [proof.chain],
-    });
+    await deliverChallengeMail(c, first, bound, proof.chain);
     const session = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
     const before = ok(await c.actor(owner).prepare_delegation(anchor, ORIGIN, session, []));
     const infoBefore = ok(await c.actor(owner).identity_info(anchor));
@@ -61,11 +57,7 @@ describe('upgrade', () => {
     // A second identity's challenge waits for a proof across the upgrade.
     const anchor2 = ok(await c.actor(owner).create_identity());
     const pending = ok(await c.actor(owner).email_setup_prepare(anchor2, 'jack@ed25519.wxtest'));
-    await c.actor().smtp_request({
-      envelope: { mail_from: 'x@y.test', rcpt_to: [pending.mailbox] },
-      message: challengeMail('jack@ed25519.wxtest', pending.nonce, pending.mailbox),
-      dns_proof: [],
-    });
+    await deliverChallengeMail(c, 'jack@ed25519.wxtest', pending);
     expect(await c.actor().email_challenge_status(pending.nonce)).toMatchObject({ NeedProof: {} });
 
     // Upgrade with every field omitted, then with only mail_hosts changed.
@@ -93,19 +85,11 @@ describe('upgrade', () => {
     const proof = await emailProof('ecdsa.wxtest', ['sel']);
     const anchor = ok(await c.actor(owner).create_identity());
     const setup = ok(await c.actor(owner).email_setup_prepare(anchor, address));
-    await c.actor().smtp_request({
-      envelope: { mail_from: 'x@y.test', rcpt_to: [setup.mailbox] },
-      message: challengeMail(address, setup.nonce, setup.mailbox),
-      dns_proof: [proof.chain],
-    });
+    await deliverChallengeMail(c, address, setup, proof.chain);
     const session = Ed25519KeyIdentity.generate();
     const sessionKey = new Uint8Array(session.getPublicKey().toDer());
     const ch = ok(await c.actor().email_recovery_prepare(address, sessionKey));
-    await c.actor().smtp_request({
-      envelope: { mail_from: 'x@y.test', rcpt_to: [ch.mailbox] },
-      message: challengeMail(address, ch.nonce, ch.mailbox),
-      dns_proof: [proof.chain],
-    });
+    await deliverChallengeMail(c, address, ch, proof.chain);
     const status = await c.actor().email_challenge_status(ch.nonce);
     if (!('RecoveryReady' in status)) throw new Error(`not RecoveryReady: ${Object.keys(status)[0]}`);
     const { user_key, expiration } = status.RecoveryReady;
@@ -150,11 +134,7 @@ describe('anti-enumeration (instrumented wasm)', () => {
       const address = 'kate@ed25519.wxtest';
       const proof = await emailProof('ed25519.wxtest', ['sel']);
       const setup = ok(await c.actor(owner).email_setup_prepare(anchor, address));
-      await c.actor().smtp_request({
-        envelope: { mail_from: 'x@y.test', rcpt_to: [setup.mailbox] },
-        message: challengeMail(address, setup.nonce, setup.mailbox),
-        dns_proof: [proof.chain],
-      });
+      await deliverChallengeMail(c, address, setup, proof.chain);
       expect(await c.actor().email_challenge_status(setup.nonce)).toEqual({ SetupComplete: { address } });
 
       const key = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());

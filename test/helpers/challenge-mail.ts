@@ -14,6 +14,7 @@ import { binaryToBytes } from '../../src/encoding/bytes.ts';
 import { buildEmailProof, type EmailProof } from '../../src/proof/build.ts';
 import type { Resolver } from '../../src/proof/resolver.ts';
 import { zoneResolver } from '../../src/proof/zone-resolver.ts';
+import type { Deployed } from './canister.ts';
 import { DEBIAN_PYTHON } from './dkimpy.ts';
 import { GENERATED_DIR } from './dns-servers.ts';
 import { allRecords, anchorsFor, matrix } from './dnssec-generated.ts';
@@ -131,4 +132,18 @@ export function challengeMail(
     },
   ]);
   return bytes(signed!);
+}
+
+/** Delivers the challenge email from `from` for `challenge` through `smtp_request` (anonymous caller). */
+export function deliverChallengeMail(
+  c: Deployed,
+  from: string,
+  challenge: { nonce: string; mailbox: string },
+  proof?: Uint8Array,
+) {
+  return c.actor().smtp_request({
+    envelope: { mail_from: 'x@y.test', rcpt_to: [challenge.mailbox] },
+    message: challengeMail(from, challenge.nonce, challenge.mailbox),
+    dns_proof: proof ? [proof] : [],
+  });
 }
