@@ -3,16 +3,13 @@
  * canonical form). A name is its list of labels (root = []), each label raw bytes, so escapes like `\.` and
  * `\000` survive exactly. Wire input here is uncompressed unless the caller passes a full message for pointers.
  */
+import { asciiLowerByte } from '../encoding/ascii.ts';
 import { malformed } from './errors.ts';
 
 export type Name = readonly Uint8Array[];
 
 export const ROOT: Name = [];
 const MAX_WIRE = 255;
-
-function lowerByte(b: number): number {
-  return b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
-}
 
 function checkLength(labels: Name): Name {
   let len = 1;
@@ -95,7 +92,7 @@ export function nameKey(name: Name): string {
 }
 
 export function canonicalName(name: Name): Name {
-  return name.map((l) => l.map(lowerByte));
+  return name.map((l) => l.map(asciiLowerByte));
 }
 
 export function nameToWire(name: Name): Uint8Array {
@@ -151,7 +148,7 @@ export function readName(data: Uint8Array, offset: number, compressed: boolean):
 
 function labelEquals(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (lowerByte(a[i]!) !== lowerByte(b[i]!)) return false;
+  for (let i = 0; i < a.length; i++) if (asciiLowerByte(a[i]!) !== asciiLowerByte(b[i]!)) return false;
   return true;
 }
 
@@ -188,7 +185,7 @@ export function compareNames(a: Name, b: Name): number {
     const y = b[b.length - i]!;
     const m = Math.min(x.length, y.length);
     for (let j = 0; j < m; j++) {
-      const d = lowerByte(x[j]!) - lowerByte(y[j]!);
+      const d = asciiLowerByte(x[j]!) - asciiLowerByte(y[j]!);
       if (d !== 0) return d;
     }
     if (x.length !== y.length) return x.length - y.length;

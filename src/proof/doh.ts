@@ -15,6 +15,7 @@ import { DnsFormatError } from '../dns/errors.ts';
 import { type Name, nameToText, nameToWire } from '../dns/name.ts';
 import { parseMessage } from '../dns/record.ts';
 import { CLASS_IN, typeToText } from '../dns/types.ts';
+import { asciiLowerByte } from '../encoding/ascii.ts';
 import type { Resolver, ResolverAnswer, ResolverErrorCode } from './resolver.ts';
 
 export interface DohOptions {
@@ -86,14 +87,11 @@ function base64url(bytes: Uint8Array): string {
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-function lower(b: number): number {
-  return b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
-}
-
 /** The response must answer our question (RFC 8484 §4.2 leaves matching to the client). */
 function sameQuestion(msg: Uint8Array, question: Uint8Array): boolean {
   if (((msg[4]! << 8) | msg[5]!) !== 1 || msg.length < 12 + question.length) return false;
-  for (let i = 0; i < question.length; i++) if (lower(msg[12 + i]!) !== lower(question[i]!)) return false;
+  for (let i = 0; i < question.length; i++)
+    if (asciiLowerByte(msg[12 + i]!) !== asciiLowerByte(question[i]!)) return false;
   return true;
 }
 
