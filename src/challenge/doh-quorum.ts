@@ -15,7 +15,15 @@
  */
 import { DnsFormatError } from '../dns/errors.ts';
 import type { TxtAnswer, TxtLookup } from '../dns/lookup.ts';
-import { type Name, nameEquals, nameFromText, nameKey, nameToWire, readName } from '../dns/name.ts';
+import {
+  type Name,
+  nameEquals,
+  nameFromText,
+  nameKey,
+  nameTextKey,
+  nameToWire,
+  readName,
+} from '../dns/name.ts';
 import { decodeRdata } from '../dns/rdata.ts';
 import { parseMessage } from '../dns/record.ts';
 import { CLASS_IN, TYPE } from '../dns/types.ts';
@@ -60,19 +68,15 @@ const OPCODE_MASK = 0x7800;
 
 const NAME_SYNTAX = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/;
 
-function bare(name: string): string {
-  return name.toLowerCase().replace(/\.$/, '');
-}
-
 /**
  * protocol.md §8: only names at or under an allowed domain (an exact registered domain, e.g. `gmail.com`) are
  * ever fetched. Label-anchored: `evilgmail.com` is not under `gmail.com`.
  */
 export function isAllowedName(name: string, allowedDomains: readonly string[]): boolean {
-  const n = bare(name);
+  const n = nameTextKey(name);
   if (n.length === 0 || n.length > 253 || !NAME_SYNTAX.test(n)) return false;
   return allowedDomains.some((d) => {
-    const a = bare(d);
+    const a = nameTextKey(d);
     return a !== '' && (n === a || n.endsWith(`.${a}`));
   });
 }
@@ -85,7 +89,7 @@ function u16(v: number): [number, number] {
 }
 
 function toName(name: string): Name {
-  const n = bare(name);
+  const n = nameTextKey(name);
   if (!NAME_SYNTAX.test(n)) throw new TypeError(`not a DNS name for DoH: ${JSON.stringify(name)}`);
   return nameFromText(`${n}.`);
 }
@@ -258,7 +262,7 @@ export function quorum(answers: readonly DohAnswer[], threshold: number): TxtAns
 /** A TxtLookup over quorum results per name (lowercase, no trailing dot); names not fetched are temperrors. */
 export function quorumLookup(results: ReadonlyMap<string, TxtAnswer>): TxtLookup {
   return (name) => {
-    const key = bare(name);
+    const key = nameTextKey(name);
     return Promise.resolve(
       results.get(key) ?? { kind: 'temperror', detail: `${key} was not fetched over DoH (not allowed?)` },
     );

@@ -15,6 +15,7 @@
  * limits (> 100 header fields, a header line > 8 KiB without its line break). Anything else about the message is a
  * verification outcome, stored on the challenge, never an SMTP error.
  */
+import { nameTextKey } from '../dns/name.ts';
 import { asciiLower } from '../encoding/ascii.ts';
 import { LIMITS } from '../limits.ts';
 import type { Flow } from './types.ts';
@@ -44,11 +45,7 @@ export const MAILBOX_LOCAL: Readonly<Record<Flow, string>> = { setup: 'register'
 
 /** The mailbox shown to the user for a flow (protocol §3 `mailbox`). */
 export function mailboxFor(flow: Flow, host: string): string {
-  return `${MAILBOX_LOCAL[flow]}@${normalizeHost(host)}`;
-}
-
-function normalizeHost(host: string): string {
-  return asciiLower(host).replace(/\.$/, '');
+  return `${MAILBOX_LOCAL[flow]}@${nameTextKey(host)}`;
 }
 
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets including the angle brackets. */
@@ -71,9 +68,9 @@ export function validateEnvelope(envelope: SmtpEnvelope, mailHosts: readonly str
   const at = path.lastIndexOf('@');
   if (at <= 0) return reject;
   const local = asciiLower(path.slice(0, at));
-  const host = normalizeHost(path.slice(at + 1));
+  const host = nameTextKey(path.slice(at + 1));
   const flow: Flow | null = local === 'register' ? 'setup' : local === 'recover' ? 'recovery' : null;
-  if (!flow || host === '' || !mailHosts.some((h) => normalizeHost(h) === host)) return reject;
+  if (!flow || host === '' || !mailHosts.some((h) => nameTextKey(h) === host)) return reject;
   return { ok: true, flow, host, recipient: `${local}@${host}` };
 }
 

@@ -16,7 +16,7 @@
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { DnsFormatError } from '../dns/errors.ts';
 import type { TxtAnswer, TxtLookup } from '../dns/lookup.ts';
-import { type Name, nameEquals, nameFromText } from '../dns/name.ts';
+import { type Name, nameEquals, nameFromText, nameTextKey } from '../dns/name.ts';
 import { decodeRdata } from '../dns/rdata.ts';
 import { parseChain, type ResourceRecord } from '../dns/record.ts';
 import { TYPE } from '../dns/types.ts';
@@ -119,7 +119,7 @@ export function proofLookup(proof: Uint8Array, options: ProofLookupOptions): Pro
   };
 
   const lookup: TxtLookup = (raw) => {
-    const key = raw.toLowerCase().replace(/\.$/, '');
+    const key = nameTextKey(raw);
     let answer = cache.get(key);
     if (!answer) {
       answer = resolve(key);

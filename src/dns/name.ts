@@ -3,7 +3,7 @@
  * canonical form). A name is its list of labels (root = []), each label raw bytes, so escapes like `\.` and
  * `\000` survive exactly. Wire input here is uncompressed unless the caller passes a full message for pointers.
  */
-import { asciiLowerByte } from '../encoding/ascii.ts';
+import { asciiLower, asciiLowerByte } from '../encoding/ascii.ts';
 import { malformed } from './errors.ts';
 
 export type Name = readonly Uint8Array[];
@@ -58,6 +58,11 @@ export function nameFromText(text: string, origin: Name = ROOT): Name {
   }
   if (cur.length > 0) labels.push(Uint8Array.from(cur));
   return checkLength(absolute ? labels : [...labels, ...origin]);
+}
+
+/** A name in text form as a comparison key: ASCII letters lowercased (RFC 4343 §3), no trailing dot. */
+export function nameTextKey(text: string): string {
+  return asciiLower(text).replace(/\.$/, '');
 }
 
 /** Presentation format, absolute (trailing dot), with RFC 1035 §5.1 escapes for special and non-printable bytes. */
