@@ -3,6 +3,7 @@
  * exit status 2 (protocol.md §10). Only genuine bugs escape as stack traces.
  */
 import { join, relative } from 'node:path';
+import { DEVNET_USAGE, devnetCommand } from './devnet.ts';
 import { DNSSEC_USAGE, dnssecCommand } from './dnssec.ts';
 import { UsageError } from './errors.ts';
 import { VERIFY_EMAIL_USAGE, verifyEmailCommand } from './verify-email.ts';
@@ -10,6 +11,7 @@ import { VERIFY_EMAIL_USAGE, verifyEmailCommand } from './verify-email.ts';
 const USAGE = `usage:
   ${VERIFY_EMAIL_USAGE}
   ${DNSSEC_USAGE}
+  ${DEVNET_USAGE}
   waxseal demo        verify the bundled RFC 8463 example message and explain the result`;
 
 async function demo(): Promise<{ out: string; code: number }> {
@@ -32,12 +34,13 @@ export async function main(argv: string[]): Promise<number> {
     let result: { out: string; code: number };
     if (command === 'verify-email') result = await verifyEmailCommand(rest);
     else if (command === 'dnssec') result = await dnssecCommand(rest);
+    else if (command === 'devnet') result = await devnetCommand(rest);
     else if (command === 'demo') result = await demo();
     else if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
     } else throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
-    process.stdout.write(`${result.out}\n`);
+    if (result.out !== '') process.stdout.write(`${result.out}\n`);
     return result.code;
   } catch (e) {
     // parseArgs reports unknown or malformed options with these codes.

@@ -8,12 +8,13 @@
 // and a per-(canister, data, time) cache, because BLS signing costs about 20 ms.
 
 import { bls12_381 } from '@noble/curves/bls12-381.js';
-import type { HashTree } from '../identity/hash-tree.ts';
+import { type HashTree, reconstruct } from '../identity/hash-tree.ts';
 import {
   blsPublicKey,
   blsPublicKeyDer,
-  buildCertificate,
   dataCertificateTree,
+  encodeCertificate,
+  signStateRoot,
 } from '../identity/test-certificate.ts';
 
 export class CertificateSigner {
@@ -23,6 +24,7 @@ export class CertificateSigner {
   /** DER-wrapped root key (133 bytes), for `Certificate.create({ rootKey })`. */
   readonly rootKey: Uint8Array;
   private readonly cache = new Map<string, Uint8Array>();
+  private readonly signatures = new Map<string, Uint8Array>();
 
   /** `secretKey`: 32 bytes; random when omitted. */
   constructor(secretKey?: Uint8Array) {
@@ -31,9 +33,20 @@ export class CertificateSigner {
     this.rootKey = blsPublicKeyDer(this.publicKey);
   }
 
-  /** CBOR certificate `55799({tree, signature})` over `tree`. */
+  /**
+   * CBOR certificate `55799({tree, signature})` over `tree`. Signatures are cached by root hash: witnesses of one
+   * tree (pruned differently) share its root, so certifying many of them costs one BLS signature.
+   */
   certify(tree: HashTree): Uint8Array {
-    return buildCertificate(tree, this.secretKey);
+    const root = reconstruct(tree);
+    const key = hex(root);
+    let signature = this.signatures.get(key);
+    if (!signature) {
+      if (this.signatures.size >= 256) this.signatures.clear();
+      signature = signStateRoot(this.secretKey, root);
+      this.signatures.set(key, signature);
+    }
+    return encodeCertificate(tree, signature);
   }
 
   /** Data certificate for `ic0.data_certificate_copy`, cached per (canister, data, time). */

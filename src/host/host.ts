@@ -16,6 +16,7 @@ import { Principal } from '@icp-sdk/core/principal';
 import { type ActorOptions, createHostActor, type HostActor } from './actor.ts';
 import { Canister } from './canister.ts';
 import { CertificateSigner } from './certificate.ts';
+import type { StableMemory } from './memory.ts';
 import { newMessage, noReply, Scheduler, trapReject } from './scheduler.ts';
 import { type CallOptions, type CallResult, MANAGEMENT_CANISTER_ID, RejectCode } from './types.ts';
 import { type PreparedWasm, prepareWasm } from './wasm.ts';
@@ -50,6 +51,16 @@ export interface UpgradeOptions {
   sender?: Principal;
 }
 
+export interface ResumeOptions {
+  canisterId: Principal;
+  controllers: readonly Principal[];
+  /** The version before the process stopped; resuming counts as one upgrade. */
+  version: bigint;
+  stable: StableMemory;
+  /** Candid-encoded post_upgrade argument; empty when omitted. */
+  arg?: Uint8Array;
+}
+
 export interface InstalledCanister {
   id: Principal;
   /** Instructions used by `canister_init` (0n without instrumentation). */
@@ -82,6 +93,13 @@ export function localCanisterId(index: number): Principal {
   bytes[8] = 1;
   bytes[9] = 1;
   return Principal.fromUint8Array(bytes);
+}
+
+/** The index of a canister id of the local range, or undefined for any other principal. */
+function localCanisterIndex(id: Principal): number | undefined {
+  const bytes = id.toUint8Array();
+  if (bytes.length !== 10 || bytes[8] !== 1 || bytes[9] !== 1) return undefined;
+  return Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0));
 }
 
 export class IcHost {
@@ -216,6 +234,47 @@ export class IcHost {
         `upgrade of ${canisterId.toText()} failed: ${outcome.phase} trapped: ${outcome.trap}`,
       );
     }
+  }
+
+  /**
+   * Brings back a canister whose heap is gone (the host process stopped): a fresh instance of `wasm` over the saved
+   * stable memory, then `canister_post_upgrade` with `arg`, exactly the second half of an upgrade. There is no
+   * pre_upgrade to run because the old heap no longer exists; a canister that keeps all its state in stable
+   * memory (as Waxseal does) loses nothing.
+   */
+  async resume(wasm: Uint8Array, saved: ResumeOptions): Promise<void> {
+    const id = saved.canisterId;
+    if (this.canistersById.has(id.toText())) throw new InstallError(`canister ${id.toText()} already exists`);
+    const prepared = await this.prepare(wasm);
+    const canister = new Canister(id, prepared, [...saved.controllers], (text) =>
+      this.debugPrint(id.toText(), text),
+    );
+    canister.stable = saved.stable;
+    canister.version = saved.version;
+    if (canister.hasExport('canister_post_upgrade')) {
+      const message = newMessage({
+        kind: 'post_upgrade',
+        method: 'canister_post_upgrade',
+        arg: saved.arg ?? new Uint8Array(0),
+        caller: (saved.controllers[0] ?? Principal.anonymous()).toUint8Array(),
+        time: this.nowNs,
+        replicated: true,
+      });
+      const outcome = canister.run(message, { export: 'canister_post_upgrade' }, true);
+      this.recordInstructions(prepared, outcome.instructions);
+      if (outcome.trap !== undefined) {
+        throw new InstallError(`canister_post_upgrade of ${id.toText()} trapped: ${outcome.trap}`);
+      }
+    }
+    canister.version += 1n;
+    this.canistersById.set(id.toText(), canister);
+    const index = localCanisterIndex(id);
+    if (index !== undefined && index >= this.nextIndex) this.nextIndex = index + 1;
+  }
+
+  /** The canister's stable memory, for persistence (its dirty blocks) and diagnostics. */
+  stableMemory(canisterId: Principal): StableMemory {
+    return this.get(canisterId).stable;
   }
 
   /** Facts about an installed canister. */

@@ -7,13 +7,18 @@ import { CanisterTrap } from './types.ts';
 
 export const WASM_PAGE = 65_536;
 const PAGE = BigInt(WASM_PAGE);
+/** Granularity of dirty tracking for persistence: a 4 KiB block (a typical file-system block). */
+export const DIRTY_BLOCK = 4096;
+const BLOCK = BigInt(DIRTY_BLOCK);
 /** 500 GiB (ic-notes §2.5), in 64 KiB pages. */
 export const DEFAULT_MAX_STABLE_PAGES = (500n * 1024n ** 3n) / PAGE;
 
 export class StableMemory {
   private pages = new Map<bigint, Uint8Array>();
   private sizePages = 0n;
-  private journal?: { size: bigint; pages: Map<bigint, Uint8Array | undefined> };
+  private journal?: { size: bigint; pages: Map<bigint, Uint8Array | undefined>; blocks: Set<bigint> };
+  /** Blocks written by committed messages since the last `takeDirtyBlocks` (persistence writes only these). */
+  private dirtyBlocks = new Set<bigint>();
 
   constructor(readonly maxPages: bigint = DEFAULT_MAX_STABLE_PAGES) {}
 
@@ -76,15 +81,47 @@ export class StableMemory {
       data.set(bytes.subarray(done, done + n), inPage);
       done += n;
     }
+    if (bytes.length > 0) {
+      const blocks = this.journal?.blocks ?? this.dirtyBlocks;
+      for (let b = offset / BLOCK; b <= (offset + BigInt(bytes.length) - 1n) / BLOCK; b++) blocks.add(b);
+    }
+  }
+
+  /**
+   * The 4 KiB blocks changed by committed messages since the previous call, with their current contents, and the
+   * size; the set is then cleared. Blocks of pages never written read as zeros.
+   */
+  takeDirtyBlocks(): { sizePages: bigint; blocks: Map<bigint, Uint8Array> } {
+    const blocks = new Map<bigint, Uint8Array>();
+    for (const b of [...this.dirtyBlocks].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))) {
+      if ((b + 1n) * BLOCK > this.sizePages * PAGE) continue; // shrunk away by a rollback of a grow
+      blocks.set(b, this.read(b * BLOCK, DIRTY_BLOCK));
+    }
+    this.dirtyBlocks.clear();
+    return { sizePages: this.sizePages, blocks };
+  }
+
+  /** Writes bytes loaded from disk (a snapshot page or a journaled block) without marking them dirty. */
+  load(offset: bigint, bytes: Uint8Array): void {
+    const saved = this.dirtyBlocks;
+    this.dirtyBlocks = new Set();
+    this.write(offset, bytes);
+    this.dirtyBlocks = saved;
+  }
+
+  /** Every resident page, for a snapshot of the whole memory (pages never written are left out). */
+  residentPageEntries(): IterableIterator<[bigint, Uint8Array]> {
+    return this.pages.entries();
   }
 
   /** Starts recording changes; `rollback` undoes everything since then, `commit` keeps it. */
   begin(): void {
     if (this.journal) throw new Error('StableMemory: transaction already open');
-    this.journal = { size: this.sizePages, pages: new Map() };
+    this.journal = { size: this.sizePages, pages: new Map(), blocks: new Set() };
   }
 
   commit(): void {
+    for (const b of this.journal?.blocks ?? []) this.dirtyBlocks.add(b);
     this.journal = undefined;
   }
 
@@ -108,6 +145,7 @@ export class StableMemory {
     const copy = new StableMemory(this.maxPages);
     for (const [page, data] of this.pages) copy.pages.set(page, data.slice());
     copy.sizePages = this.sizePages;
+    copy.dirtyBlocks = new Set(this.dirtyBlocks);
     return copy;
   }
 

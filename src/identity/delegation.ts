@@ -2,10 +2,11 @@
  * What a canister signs for a delegation, and whose key it is.
  *
  * - Representation-independent hash (IC interface spec "Representation-independent hashing of structured
- *   data") of the delegation map `{pubkey, expiration[, targets]}` ("Authentication" → delegations).
+ *   data") of the delegation map `{pubkey, expiration[, targets][, permissions]}` ("Authentication" →
+ *   delegations).
  * - The signed payload `0x1A · "ic-request-auth-delegation" · RIH` and the message hash the signature map keys on.
  * - The canister-signature public key ("Canister signatures"): DER `SEQUENCE{SEQUENCE{OID 1.3.6.1.4.1.56387.1.2},
- *   BIT STRING(|cid| · cid · seed)}`.
+ *   BIT STRING(|cid| · cid · seed)}`, read by the same strict unwrapper as other OID-tagged keys (WebAuthn).
  * - Self-authenticating principals and their textual form ("Principals" → "Textual representation").
  * - The Waxseal user seed (protocol.md §1).
  *
@@ -77,6 +78,8 @@ export interface DelegationFields {
   /** Nanoseconds since the epoch. */
   readonly expiration: bigint;
   readonly targets?: readonly Uint8Array[] | undefined;
+  /** A restriction such as `"queries"` (@icp-sdk/core `Delegation.permissions`); hashed as text when present. */
+  readonly permissions?: string | undefined;
 }
 
 /** `0x1A · "ic-request-auth-delegation"`. */
@@ -84,9 +87,17 @@ export const DELEGATION_DOMAIN_SEPARATOR: Uint8Array = concatBytes(
   ...[Uint8Array.of(26), utf8('ic-request-auth-delegation')],
 );
 
-/** RIH of `{pubkey, expiration[, targets]}` (same as @icp-sdk/core `requestIdOf` on `Delegation.toCborValue()`). */
+/**
+ * RIH of `{pubkey, expiration[, targets][, permissions]}` (same as @icp-sdk/core `requestIdOf` on
+ * `Delegation.toCborValue()`).
+ */
 export function delegationHash(d: DelegationFields): Uint8Array {
-  return rihHashOfMap({ pubkey: d.pubkey, expiration: d.expiration, targets: d.targets });
+  return rihHashOfMap({
+    pubkey: d.pubkey,
+    expiration: d.expiration,
+    targets: d.targets,
+    permissions: d.permissions,
+  });
 }
 
 /** The bytes the delegating key signs: `0x1A · "ic-request-auth-delegation" · RIH(delegation)`. */
@@ -145,8 +156,11 @@ export interface CanisterSigPublicKey {
   readonly seed: Uint8Array;
 }
 
-/** Strict DER parse of a canister-signature public key; null if it is anything else. */
-export function parseCanisterSigPublicKeyDer(der: Uint8Array): CanisterSigPublicKey | null {
+/**
+ * Strict DER parse of `SEQUENCE{algorithmId, BIT STRING(0x00 · key)}` (RFC 5280 §4.1.2.7) for one fixed, already
+ * DER-encoded `algorithmId`: the non-empty `key`, or null for any other shape or algorithm.
+ */
+export function unwrapDerPublicKey(der: Uint8Array, algorithmId: Uint8Array): Uint8Array | null {
   let pos = 0;
   const readLength = (): number | null => {
     const first = der[pos++];
@@ -163,12 +177,18 @@ export function parseCanisterSigPublicKeyDer(der: Uint8Array): CanisterSigPublic
   if (der[pos++] !== 0x30) return null;
   const outer = readLength();
   if (outer === null || pos + outer !== der.length) return null;
-  for (const b of ALGORITHM_ID) if (der[pos++] !== b) return null;
+  for (const b of algorithmId) if (der[pos++] !== b) return null;
   if (der[pos++] !== 0x03) return null;
   const bits = readLength();
   if (bits === null || bits < 2 || pos + bits !== der.length) return null;
   if (der[pos++] !== 0x00) return null;
-  const raw = der.subarray(pos);
+  return der.subarray(pos);
+}
+
+/** Strict DER parse of a canister-signature public key; null if it is anything else. */
+export function parseCanisterSigPublicKeyDer(der: Uint8Array): CanisterSigPublicKey | null {
+  const raw = unwrapDerPublicKey(der, ALGORITHM_ID);
+  if (raw === null) return null;
   const cidLen = raw[0]!;
   if (cidLen > MAX_PRINCIPAL_LENGTH || 1 + cidLen > raw.length) return null;
   return { canisterId: raw.slice(1, 1 + cidLen), seed: raw.slice(1 + cidLen) };

@@ -65,7 +65,15 @@ export function buildCertificate(
   secretKey: Uint8Array,
   delegation?: CertificateDelegation,
 ): Uint8Array {
-  const signature = signStateRoot(secretKey, reconstruct(tree));
+  return encodeCertificate(tree, signStateRoot(secretKey, reconstruct(tree)), delegation);
+}
+
+/** `d9 d9 f7 · {tree, signature[, delegation]}` with a signature made elsewhere (over `reconstruct(tree)`). */
+export function encodeCertificate(
+  tree: HashTree,
+  signature: Uint8Array,
+  delegation?: CertificateDelegation,
+): Uint8Array {
   const w = new CborWriter(1024).tag(SELF_DESCRIBE_TAG).mapHeader(delegation ? 3 : 2);
   writeHashTree(w.text('tree'), tree);
   w.text('signature').bytes(signature);

@@ -1,0 +1,449 @@
+// The devnet engine: one Waxseal canister in the Node IC host, driven the way a subnet drives it (IC interface
+// specification, "Abstract behavior" → "Ingress message inducted", "Execution", "Certification"), and kept in
+// a data folder (persistence.ts).
+//
+// Update calls queue in arrival order and run one at a time. They are processed in rounds: every call waiting
+// when a round starts runs, then the round's stable-memory changes and answers are appended to the journal and
+// fsynced, then one BLS signature certifies a state tree with all of the round's request statuses. Only then is
+// anyone answered. One signature per round rather than per call is what keeps a loaded devnet fast (BLS signing
+// costs milliseconds), and the fsync before answering is what makes an answered call survive `kill -9`.
+//
+// Time follows the wall clock but never goes backwards (it is persisted); it moves at the start of each round
+// and at each 1 s timer tick, so queries see the time of the last certified state, as on the IC.
+
+import { createHash } from 'node:crypto';
+import { Principal } from '@icp-sdk/core/principal';
+import { toHex } from '../encoding/bytes.ts';
+import { selfAuthenticatingPrincipal } from '../identity/delegation.ts';
+import type { HashTree, Label } from '../identity/hash-tree.ts';
+import { CertificateSigner } from '../host/certificate.ts';
+import { IcHost, localCanisterId } from '../host/host.ts';
+import { type CallResult, RejectCode } from '../host/types.ts';
+import { NodeSigner, type NodeSignature, type QueryOutcome } from './node-signer.ts';
+import { DataFolder, type StoredStatus } from './persistence.ts';
+import {
+  type CanisterFacts,
+  certifiedStateTree,
+  type RequestStatus,
+  type SubnetFacts,
+  witness,
+} from './state-tree.ts';
+
+/** Calls waiting to run at most; beyond this a call is refused with 429 (the agent retries). */
+export const MAX_QUEUED_CALLS = 1000;
+/** Calls one round runs at most, so a long queue still gets answers every few milliseconds. */
+const MAX_CALLS_PER_ROUND = 256;
+const TICK_INTERVAL_MS = 1000;
+/** The canister ids this subnet hosts: the first 2^20 of the local range, as a dfx replica assigns them. */
+const CANISTER_RANGE: readonly [Uint8Array, Uint8Array] = [
+  localCanisterId(0).toUint8Array(),
+  localCanisterId(0xfffff).toUint8Array(),
+];
+
+export interface DevnetOptions {
+  dataDir: string;
+  /** The canister module (build/waxseal.wasm). */
+  wasm: Uint8Array;
+  /** Candid-encoded install argument (fresh data folder) or upgrade argument (existing one). */
+  arg?: Uint8Array;
+  /** Wipe the data folder first. */
+  clean?: boolean;
+  log?: (line: string) => void;
+  /** Wall clock in ns (tests may pin it). */
+  wallClock?: () => bigint;
+}
+
+/** A call that passed authentication (authenticate.ts). */
+export interface IngressCall {
+  requestId: Uint8Array;
+  canisterId: Uint8Array;
+  methodName: string;
+  arg: Uint8Array;
+  sender: Uint8Array;
+  ingressExpiry: bigint;
+}
+
+export type CallAnswer = { status: RequestStatus; certificate: Uint8Array };
+
+interface QueuedCall {
+  call: IngressCall;
+  waiters: { resolve: (a: CallAnswer) => void; reject: (e: Error) => void }[];
+}
+
+/** The IC's textual error code for a reject (IC interface spec, "Error codes"; a coarse mapping). */
+export function errorCodeOf(rejectCode: number): string {
+  switch (rejectCode) {
+    case RejectCode.DestinationInvalid:
+      return 'IC0302';
+    case RejectCode.CanisterReject:
+      return 'IC0406';
+    case RejectCode.CanisterError:
+      return 'IC0503';
+    default:
+      return 'IC0500';
+  }
+}
+
+const nowFromWall = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+function toStored(s: RequestStatus): StoredStatus {
+  const o = s.outcome;
+  const base = {
+    id: toHex(s.id),
+    expiry: s.ingressExpiry.toString(),
+    sender: toHex(s.sender),
+    canister: toHex(s.canisterId),
+    status: o.status,
+  };
+  return o.status === 'replied'
+    ? { ...base, reply: Buffer.from(o.reply).toString('base64') }
+    : { ...base, rejectCode: o.rejectCode, rejectMessage: o.rejectMessage, errorCode: o.errorCode };
+}
+
+function fromStored(s: StoredStatus): RequestStatus {
+  const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+  return {
+    id: bytes(s.id),
+    sender: bytes(s.sender),
+    canisterId: bytes(s.canister),
+    ingressExpiry: BigInt(s.expiry),
+    outcome:
+      s.status === 'replied'
+        ? { status: 'replied', reply: new Uint8Array(Buffer.from(s.reply ?? '', 'base64')) }
+        : {
+            status: 'rejected',
+            rejectCode: s.rejectCode ?? RejectCode.SysUnknown,
+            rejectMessage: s.rejectMessage ?? '',
+            errorCode: s.errorCode ?? 'IC0500',
+          },
+  };
+}
+
+function outcomeOf(result: CallResult): RequestStatus['outcome'] {
+  return result.kind === 'reply'
+    ? { status: 'replied', reply: result.bytes }
+    : {
+        status: 'rejected',
+        rejectCode: result.code,
+        rejectMessage: result.message,
+        errorCode: errorCodeOf(result.code),
+      };
+}
+
+/** Public custom sections of a module (`icp:public <name>`), as /canister/<id>/metadata shows them. */
+function publicMetadata(module: WebAssembly.Module): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const section of ['candid:service', 'candid:args', 'motoko:compiler']) {
+    const [found] = WebAssembly.Module.customSections(module, `icp:public ${section}`);
+    if (found) out.set(section, new Uint8Array(found));
+  }
+  return out;
+}
+
+export class Devnet {
+  readonly host: IcHost;
+  readonly canisterId: Principal;
+  readonly node: NodeSigner;
+  readonly subnet: SubnetFacts;
+  /** What `open` did: installed fresh, or resumed (upgrade path) from the data folder. */
+  readonly started: { mode: 'installed' | 'resumed'; replayedRounds: number; tornTail: boolean };
+  private readonly data: DataFolder;
+  private readonly log: (line: string) => void;
+  private readonly wallClock: () => bigint;
+  private readonly statuses = new Map<string, RequestStatus>();
+  private readonly queue: QueuedCall[] = [];
+  private readonly queuedById = new Map<string, QueuedCall>();
+  private readonly moduleHash: Uint8Array;
+  private readonly metadata: Map<string, Uint8Array>;
+  private pumping?: Promise<void>;
+  private tickTimer?: NodeJS.Timeout;
+  private tickDue = false;
+  private closed = false;
+  /** Rounds committed and update calls executed since start (for tests and benchmarks). */
+  rounds = 0;
+  callsExecuted = 0;
+
+  private constructor(parts: {
+    host: IcHost;
+    canisterId: Principal;
+    node: NodeSigner;
+    data: DataFolder;
+    options: DevnetOptions;
+    started: Devnet['started'];
+    statuses: RequestStatus[];
+    metadata: Map<string, Uint8Array>;
+  }) {
+    this.host = parts.host;
+    this.canisterId = parts.canisterId;
+    this.node = parts.node;
+    this.data = parts.data;
+    this.started = parts.started;
+    this.log = parts.options.log ?? (() => {});
+    this.wallClock = parts.options.wallClock ?? nowFromWall;
+    this.moduleHash = new Uint8Array(createHash('sha256').update(parts.options.wasm).digest());
+    this.metadata = parts.metadata;
+    const rootKey = parts.host.rootKey;
+    this.subnet = {
+      subnetId: selfAuthenticatingPrincipal(rootKey),
+      publicKeyDer: rootKey,
+      canisterRanges: [CANISTER_RANGE],
+      nodeId: parts.node.nodeId,
+      nodePublicKeyDer: parts.node.publicKeyDer,
+    };
+    for (const s of parts.statuses) this.statuses.set(toHex(s.id), s);
+  }
+
+  /** Opens the data folder: installs the canister into a new one, or resumes the saved one through post_upgrade. */
+  static async open(options: DevnetOptions): Promise<Devnet> {
+    const data = new DataFolder(options.dataDir);
+    if (options.clean) data.clean();
+    const wall = (options.wallClock ?? nowFromWall)();
+    if (!data.exists) {
+      const rootSigner = new CertificateSigner();
+      const node = new NodeSigner();
+      const host = await IcHost.create({ now: wall, rootSecretKey: rootSigner.secretKey });
+      const { id } = await host.install(options.wasm, options.arg ? { arg: options.arg } : {});
+      await host.tick();
+      const stable = host.stableMemory(id);
+      stable.takeDirtyBlocks();
+      data.create(
+        {
+          format: 1,
+          canisterId: id.toText(),
+          controllers: [Principal.anonymous().toText()],
+          rootSecretKey: toHex(rootSigner.secretKey),
+          nodeSecretKey: toHex(node.seed),
+        },
+        stable,
+        host.time,
+        host.info(id).version,
+      );
+      return new Devnet({
+        host,
+        canisterId: id,
+        node,
+        data,
+        options,
+        started: { mode: 'installed', replayedRounds: 0, tornTail: false },
+        statuses: [],
+        metadata: publicMetadata((await host.prepare(options.wasm)).module),
+      });
+    }
+    const loaded = data.load();
+    const hexBytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+    const now = wall > loaded.timeNs ? wall : loaded.timeNs + 1n;
+    const host = await IcHost.create({ now, rootSecretKey: hexBytes(loaded.identity.rootSecretKey) });
+    const canisterId = Principal.fromText(loaded.identity.canisterId);
+    await host.resume(options.wasm, {
+      canisterId,
+      controllers: loaded.identity.controllers.map((c) => Principal.fromText(c)),
+      version: loaded.version,
+      stable: loaded.stable,
+      ...(options.arg ? { arg: options.arg } : {}),
+    });
+    const devnet = new Devnet({
+      host,
+      canisterId,
+      node: new NodeSigner(hexBytes(loaded.identity.nodeSecretKey)),
+      data,
+      options,
+      started: { mode: 'resumed', replayedRounds: loaded.replayed, tornTail: loaded.tornTail },
+      statuses: loaded.statuses.map(fromStored).filter((s) => s.ingressExpiry >= now),
+      metadata: publicMetadata((await host.prepare(options.wasm)).module),
+    });
+    // post_upgrade and its timers changed stable memory: make that durable before serving anyone.
+    await devnet.host.tick();
+    devnet.commitRound([]);
+    return devnet;
+  }
+
+  /** Runs due timers every second until `close`. */
+  startTicking(): void {
+    this.tickTimer = setInterval(() => {
+      this.tickDue = true;
+      void this.pump();
+    }, TICK_INTERVAL_MS);
+    this.tickTimer.unref();
+  }
+
+  get rootKey(): Uint8Array {
+    return this.host.rootKey;
+  }
+
+  /** Host time (ns) of the last certified state. */
+  get time(): bigint {
+    return this.host.time;
+  }
+
+  get queuedCalls(): number {
+    return this.queue.length;
+  }
+
+  /** The status of an answered request, by id. */
+  status(requestId: Uint8Array): RequestStatus | undefined {
+    return this.statuses.get(toHex(requestId));
+  }
+
+  /** True while a call with this id waits in the queue. */
+  isQueued(requestId: Uint8Array): boolean {
+    return this.queuedById.has(toHex(requestId));
+  }
+
+  /**
+   * Queues an update call and resolves once it has run, its effects are on disk and its status is certified.
+   * A call whose id is already queued shares that run: an identical call is never executed twice.
+   * Returns null when the queue is full.
+   */
+  submit(call: IngressCall): Promise<CallAnswer> | null {
+    if (this.closed) return Promise.reject(new Error('the devnet is shutting down'));
+    const key = toHex(call.requestId);
+    let queued = this.queuedById.get(key);
+    if (!queued) {
+      if (this.queue.length >= MAX_QUEUED_CALLS) return null;
+      queued = { call, waiters: [] };
+      this.queue.push(queued);
+      this.queuedById.set(key, queued);
+    }
+    const entry = queued;
+    const answer = new Promise<CallAnswer>((resolve, reject) => entry.waiters.push({ resolve, reject }));
+    void this.pump();
+    return answer;
+  }
+
+  /** Runs a query against the current state; the result is signed by the node. */
+  async query(
+    call: Omit<IngressCall, 'ingressExpiry'>,
+  ): Promise<{ outcome: QueryOutcome; signature: NodeSignature }> {
+    const result = await this.host.query(
+      Principal.fromUint8Array(call.canisterId),
+      call.methodName,
+      call.arg,
+      { caller: Principal.fromUint8Array(call.sender) },
+    );
+    const outcome = outcomeOf(result);
+    return { outcome, signature: this.node.signQueryResponse(outcome, call.requestId, this.wallClock()) };
+  }
+
+  /** A certificate revealing `paths` (and /time) of the current state, with the named request statuses in it. */
+  certify(paths: readonly (readonly Label[])[], statuses: readonly RequestStatus[]): Uint8Array {
+    return this.host.signer.certify(witness(this.stateTree(statuses), [...paths, ['time']]));
+  }
+
+  private stateTree(statuses: readonly RequestStatus[]): HashTree {
+    return certifiedStateTree({
+      timeNs: this.host.time,
+      subnet: this.subnet,
+      canisters: [this.canisterFacts()],
+      statuses,
+    });
+  }
+
+  private canisterFacts(): CanisterFacts {
+    const info = this.host.info(this.canisterId);
+    return {
+      id: this.canisterId.toUint8Array(),
+      certifiedData: info.certifiedData,
+      moduleHash: this.moduleHash,
+      controllers: info.controllers.map((c) => c.toUint8Array()),
+      publicMetadata: this.metadata,
+    };
+  }
+
+  private pump(): Promise<void> {
+    this.pumping ??= this.runRounds().finally(() => {
+      this.pumping = undefined;
+    });
+    return this.pumping;
+  }
+
+  private advanceClock(): void {
+    const wall = this.wallClock();
+    if (wall > this.host.time) this.host.setTime(wall);
+  }
+
+  private async runRounds(): Promise<void> {
+    while ((this.queue.length > 0 || this.tickDue) && !this.closed) {
+      this.advanceClock();
+      if (this.tickDue) {
+        this.tickDue = false;
+        await this.host.tick();
+        this.pruneStatuses();
+      }
+      const batch = this.queue.splice(0, MAX_CALLS_PER_ROUND);
+      const done: { entry: QueuedCall; status: RequestStatus }[] = [];
+      for (const entry of batch) {
+        const { call } = entry;
+        const result = await this.host.update(
+          Principal.fromUint8Array(call.canisterId),
+          call.methodName,
+          call.arg,
+          { caller: Principal.fromUint8Array(call.sender) },
+        );
+        const status: RequestStatus = {
+          id: call.requestId,
+          sender: call.sender,
+          canisterId: call.canisterId,
+          ingressExpiry: call.ingressExpiry,
+          outcome: outcomeOf(result),
+        };
+        this.statuses.set(toHex(call.requestId), status);
+        this.callsExecuted++;
+        done.push({ entry, status });
+      }
+      let failure: Error | undefined;
+      try {
+        this.commitRound(done.map((d) => d.status));
+      } catch (e) {
+        failure = e instanceof Error ? e : new Error(String(e));
+        this.log(`devnet: could not write the journal: ${failure.message}`);
+      }
+      // One tree and one signature for the round; each caller sees only its own status (the witness).
+      const tree = done.length > 0 && !failure ? this.stateTree(done.map((d) => d.status)) : undefined;
+      for (const { entry, status } of done) {
+        this.queuedById.delete(toHex(entry.call.requestId));
+        const certificate = tree
+          ? this.host.signer.certify(witness(tree, [['request_status', status.id], ['time']]))
+          : undefined;
+        for (const w of entry.waiters) {
+          if (certificate) w.resolve({ status, certificate });
+          else w.reject(failure ?? new Error('no certificate'));
+        }
+      }
+    }
+  }
+
+  /** Appends what changed since the last round to the journal (fsynced), compacting when it has grown. */
+  private commitRound(statuses: readonly RequestStatus[]): void {
+    const stable = this.host.stableMemory(this.canisterId);
+    const dirty = stable.takeDirtyBlocks();
+    const version = this.host.info(this.canisterId).version;
+    this.data.append(this.host.time, version, dirty, statuses.map(toStored));
+    this.rounds++;
+    if (this.data.shouldCompact) this.compact();
+  }
+
+  private compact(): void {
+    this.data.compact(
+      this.host.stableMemory(this.canisterId),
+      this.host.time,
+      this.host.info(this.canisterId).version,
+      [...this.statuses.values()].map(toStored),
+    );
+  }
+
+  /** Answered requests are remembered until their ingress expiry has passed (then a replay is refused anyway). */
+  private pruneStatuses(): void {
+    const now = this.host.time;
+    for (const [key, s] of this.statuses) if (s.ingressExpiry < now) this.statuses.delete(key);
+  }
+
+  /** Finishes queued work, folds the journal into a snapshot and closes the folder. */
+  async close(): Promise<void> {
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    await this.pumping;
+    this.closed = true;
+    this.pruneStatuses();
+    this.compact();
+    this.data.close();
+  }
+}
