@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { deploy, encodeInit, INSTR_WASM } from '../test/helpers/canister.ts';
 import { bytes, compose, emailProof, signMail, VERIFY_TIME } from '../test/helpers/challenge-mail.ts';
-import { GENERATED_DIR } from '../test/helpers/dns-servers.ts';
+import { GENERATED_DIR } from './local-stack/dns.ts';
 
 const NS = 1_000_000_000n;
 const HOST = 'mail.waxseal.test';

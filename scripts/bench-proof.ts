@@ -1,5 +1,5 @@
 /**
- * Proof-building latency over the loopback DoH stack (named + dnsdist, test/helpers/dns-servers.ts): buildProof
+ * Proof-building latency over the loopback DoH stack (named + dnsdist, scripts/local-stack/dns.ts): buildProof
  * for an ECDSA name and two CNAME'd names, with both prefetch strategies, N builds each after a warm-up, each
  * build with a fresh resolver (no cache between builds). Reports median and p95 wall time, waves and queries, and
  * the median time of validating the finished chain alone (verifyChain). Loopback has no network latency, so each
@@ -15,8 +15,8 @@ import { TYPE } from '../src/dns/types.ts';
 import { verifyChain } from '../src/dnssec/chain.ts';
 import { type BuildOptions, buildProof } from '../src/proof/build.ts';
 import { dohResolver } from '../src/proof/doh.ts';
-import { startDnsStack } from '../test/helpers/dns-servers.ts';
 import { anchorsFor, matrix } from '../test/helpers/dnssec-generated.ts';
+import { startDnsStack } from './local-stack/dns.ts';
 
 const N = Number(process.env.BENCH_N ?? 30);
 const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 25);

@@ -1,123 +1,21 @@
 /**
- * Real DNS servers on loopback for tests.
- *
- * - BIND `named` serves every zone of test-vectors/dnssec/generated/ authoritatively (the test root ".", the TLD
- *   wxtest. and its children, signed per RFC 4033–4035 / RFC 5155 by scripts/gen-dnssec-zones.sh), so a validator
- *   can walk the chain from the test root's KSK down.
- * - dnsdist forwards RFC 8484 DNS-over-HTTPS requests to it. It is given no certificate, so it speaks plain
- *   HTTP/1.1 ("DNS over HTTP mode"), with `access-control-allow-origin: *` on every response.
- * - `delv` (BIND's validating lookup tool) is an independent validator to compare our verdicts with.
- *
- * Binaries come from the Debian packages bind9, bind9-utils, bind9-dnsutils and dnsdist
- * (scripts/install-system-deps.sh). Every wait is bounded.
- *
- * Running as root: named only switches user when given `-u`. We never pass it, so under root named keeps running as
- * root; that is what we want here, because `-u bind` would drop to a user that cannot read our mkdtemp() directory
- * (mode 0700) or the repository. Under a normal user named simply runs as that user (ports are > 1024).
+ * The test-only half of the loopback DNS stack. The servers themselves (BIND `named` with the generated zones,
+ * dnsdist as a plain-HTTP DoH endpoint) are started by scripts/local-stack/dns.ts, which the local stack
+ * (`npm start`) uses too; it is re-exported here for the suites. This file adds:
+ * - `delv` (BIND's validating lookup tool, Debian bind9-dnsutils) as an independent validator to compare our
+ *   verdicts with;
+ * - a minimal DNS wire encoder/decoder, so tests can query the servers without our own parser in the loop.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { type DnsStack, GENERATED_DIR } from '../../scripts/local-stack/dns.ts';
+import { findBinary } from '../../scripts/local-stack/process.ts';
 
-export const GENERATED_DIR = resolve(import.meta.dirname, '../../test-vectors/dnssec/generated');
+export { type DnsStack, GENERATED_DIR, startDnsStack } from '../../scripts/local-stack/dns.ts';
+export { freePort } from '../../scripts/local-stack/process.ts';
 
-const START_TIMEOUT_MS = 10_000;
-const POLL_INTERVAL_MS = 100;
-const STOP_TIMEOUT_MS = 5_000;
 const DELV_TIMEOUT_MS = 15_000;
-const LOG_TAIL_CHARS = 4_000;
-
-export interface DnsStack {
-  /** UDP+TCP port of named on 127.0.0.1. */
-  dnsPort: number;
-  /** RFC 8484 endpoint, e.g. http://127.0.0.1:40123/dns-query (plain HTTP). */
-  dohUrl: string;
-  /** Every DoH listener (the first is `dohUrl`), when more were asked for. */
-  dohUrls: string[];
-  /** Temporary directory holding the generated configs (removed by stop()). */
-  workDir: string;
-  stop(): Promise<void>;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Processes
-
-/** Absolute path of a binary from PATH or the sbin directories (named lives in /usr/sbin). */
-export function findBinary(name: string): string {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/local/sbin'];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(`${name} not found; install with scripts/install-system-deps.sh`);
-}
-
-/** A port that was free a moment ago (bind port 0 on loopback, read it, close). */
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? res(port) : rej(new Error('could not get a free port'))));
-    });
-  });
-}
-
-interface Running {
-  proc: ChildProcess;
-  /** Last few KB of stdout+stderr, for error messages. */
-  log(): string;
-}
-
-function launch(bin: string, args: string[]): Running {
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let buf = '';
-  const keep = (d: Buffer) => {
-    buf = (buf + d.toString('utf8')).slice(-LOG_TAIL_CHARS);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  proc.on('error', (e) => keep(Buffer.from(`spawn error: ${e.message}\n`)));
-  return { proc, log: () => buf };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function exited(p: ChildProcess): boolean {
-  return p.exitCode !== null || p.signalCode !== null;
-}
-
-/** SIGTERM, then SIGKILL after STOP_TIMEOUT_MS; resolves once the process is gone. */
-async function terminate(p: ChildProcess): Promise<void> {
-  if (exited(p) || p.pid === undefined) return;
-  const gone = new Promise<void>((r) => p.once('exit', () => r()));
-  p.kill('SIGTERM');
-  const timer = setTimeout(() => p.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await gone;
-  clearTimeout(timer);
-}
-
-/** Polls `ready` until it returns true; fails on timeout or when the process dies. */
-async function waitUntil(what: string, r: Running, ready: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (exited(r.proc))
-      throw new Error(`${what} exited during startup (code ${r.proc.exitCode}):\n${r.log()}`);
-    if (await ready().catch(() => false)) return;
-    await sleep(POLL_INTERVAL_MS);
-  }
-  throw new Error(`${what} not ready after ${START_TIMEOUT_MS} ms:\n${r.log()}`);
-}
 
 function run(bin: string, args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
   return new Promise((res) => {
@@ -126,150 +24,6 @@ function run(bin: string, args: string[], timeoutMs: number): Promise<{ code: nu
       res({ code, out: `${stdout}${stderr}` });
     });
   });
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The stack
-
-interface ZoneEntry {
-  zone: string;
-  file: string;
-  signed: boolean;
-}
-
-function namedConf(dir: string, port: number, zonesDir: string): string {
-  const { zones } = JSON.parse(readFileSync(join(zonesDir, 'zones.json'), 'utf8')) as { zones: ZoneEntry[] };
-  const lines = [
-    'options {',
-    `  directory "${dir}";`,
-    `  listen-on port ${port} { 127.0.0.1; };`,
-    '  listen-on-v6 { none; };',
-    '  recursion no;', // authoritative only: it answers DS from the parent side and DNSKEY from the child
-    '  dnssec-validation no;', // nothing to validate, and no need for /etc/bind/bind.keys
-    '  notify no;',
-    '  pid-file none;',
-    `  managed-keys-directory "${dir}";`,
-    '};',
-    'controls { };', // no rndc channel (it would want /etc/bind/rndc.key)
-  ];
-  for (const z of zones) {
-    const file = isAbsolute(z.file) ? z.file : join(zonesDir, z.file);
-    lines.push(`zone "${z.zone}" { type primary; file "${file}"; };`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/**
- * A DoH listener that lies: queries for `name` reaching `port` get `txt` instead of the zone's answer
- * (dnsdist's own SpoofRawAction on a DSTPortRule), to test quorums against disagreeing providers.
- */
-export interface SpoofedListener {
-  port: number;
-  name: string;
-  txt: string;
-}
-
-function txtRdataLua(txt: string): string {
-  const bytes = [txt.length, ...Buffer.from(txt, 'latin1')];
-  return `"${bytes.map((b) => `\\${String(b).padStart(3, '0')}`).join('')}"`;
-}
-
-function dnsdistConf(namedPort: number, dohPorts: number[], spoofed: SpoofedListener[]): string {
-  return [
-    "setSecurityPollSuffix('')", // no security-status lookups on the network
-    // Lenient health checks: under a loaded CI machine a slow check must not mark named down (SERVFAIL).
-    `newServer({address='127.0.0.1:${namedPort}', checkName='wxtest.', checkType='SOA', checkTimeout=5000, maxCheckFailures=20})`,
-    // No certificate/key: dnsdist serves DoH over plain HTTP/1.1 (dnsdist >= 1.4; checked with 1.7.3).
-    ...dohPorts.map(
-      (port) =>
-        `addDOHLocal('127.0.0.1:${port}', nil, nil, '/dns-query', { customResponseHeaders = { ['access-control-allow-origin'] = '*' } })`,
-    ),
-    ...spoofed.map(
-      (s) =>
-        `addAction(AndRule({DSTPortRule(${s.port}), QNameRule('${s.name}'), QTypeRule(DNSQType.TXT)}), SpoofRawAction(${txtRdataLua(s.txt)}))`,
-    ),
-  ].join('\n');
-}
-
-/** Starts named and dnsdist on loopback; resolves once both answer. */
-export async function startDnsStack(
-  opts: {
-    zonesDir?: string;
-    /** How many DoH listeners (default 1). */
-    dohListeners?: number;
-    /** Listeners (by index into dohUrls) that answer one TXT name falsely. */
-    spoof?: { listener: number; name: string; txt: string }[];
-  } = {},
-): Promise<DnsStack> {
-  const zonesDir = resolve(opts.zonesDir ?? GENERATED_DIR);
-  const named = findBinary('named');
-  const dnsdist = findBinary('dnsdist');
-  const dig = findBinary('dig');
-
-  const workDir = mkdtempSync(join(tmpdir(), 'waxseal-dns-'));
-  const started: Running[] = [];
-  const stop = async () => {
-    for (const r of started.reverse()) await terminate(r.proc);
-    rmSync(workDir, { recursive: true, force: true });
-  };
-
-  try {
-    const dnsPort = await freePort();
-    writeFileSync(join(workDir, 'named.conf'), namedConf(workDir, dnsPort, zonesDir));
-    const n = launch(named, [
-      '-g',
-      '-4',
-      '-n',
-      '2',
-      '-c',
-      join(workDir, 'named.conf'),
-      '-p',
-      String(dnsPort),
-    ]);
-    started.push(n);
-    await waitUntil('named', n, async () => {
-      const r = await run(
-        dig,
-        ['@127.0.0.1', '-p', String(dnsPort), '.', 'SOA', '+short', '+time=1', '+tries=1'],
-        2_000,
-      );
-      return r.code === 0 && r.out.includes('hostmaster');
-    });
-
-    const dohPorts: number[] = [];
-    for (let i = 0; i < (opts.dohListeners ?? 1); i++) dohPorts.push(await freePort());
-    const dohPort = dohPorts[0]!;
-    const spoofed = (opts.spoof ?? []).map((s) => ({
-      port: dohPorts[s.listener]!,
-      name: s.name,
-      txt: s.txt,
-    }));
-    writeFileSync(join(workDir, 'dnsdist.conf'), dnsdistConf(dnsPort, dohPorts, spoofed));
-    const d = launch(dnsdist, ['--supervised', '--disable-syslog', '-C', join(workDir, 'dnsdist.conf')]);
-    started.push(d);
-    const dohUrl = `http://127.0.0.1:${dohPort}/dns-query`;
-    const probe = `${dohUrl}?dns=${Buffer.from(encodeQuery('wxtest.', 'SOA')).toString('base64url')}`;
-    await waitUntil('dnsdist', d, async () => {
-      const res = await fetch(probe, { signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      return res.status === 200 && res.headers.get('content-type') === 'application/dns-message';
-    });
-
-    const dohUrls = dohPorts.map((p) => `http://127.0.0.1:${p}/dns-query`);
-    // Every listener must answer before tests rely on it (a quorum test counts each one).
-    for (const url of dohUrls.slice(1)) {
-      const q = `${url}?dns=${Buffer.from(encodeQuery('wxtest.', 'SOA')).toString('base64url')}`;
-      await waitUntil('dnsdist', d, async () => {
-        const res = await fetch(q, { signal: AbortSignal.timeout(1_000) });
-        await res.arrayBuffer();
-        return res.status === 200;
-      });
-    }
-    return { dnsPort, dohUrl, dohUrls, workDir, stop };
-  } catch (e) {
-    await stop();
-    throw e;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

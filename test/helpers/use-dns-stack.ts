@@ -1,6 +1,6 @@
 /**
- * The loopback DNS stack (./dns-servers.ts) as a vitest fixture. Kept apart from dns-servers.ts, which
- * scripts/bench-proof.ts imports outside vitest.
+ * The loopback DNS stack (scripts/local-stack/dns.ts) as a vitest fixture. Kept apart from that module, which
+ * the local stack and scripts/bench-proof.ts import outside vitest.
  */
 import { afterAll, beforeAll } from 'vitest';
 import { type DnsStack, startDnsStack } from './dns-servers.ts';
