@@ -34,7 +34,7 @@ function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
 }
 
 const noArgs = () => new Uint8Array(IDL.encode([], []));
-const decodePrincipal = (bytes: Uint8Array) => IDL.decode([IDL.Principal], bytes)[0] as Principal;
+const decodePrincipal = (bytes: Uint8Array) => IDL.decode([IDL.Principal], bytes)[0] as unknown as Principal;
 
 describe('status and root key', () => {
   it('GET /api/v2/status carries the 133-byte DER root key that the agent then uses', async () => {
@@ -51,7 +51,7 @@ describe('status and root key', () => {
 
   it('read_state of /subnet gives the node key the agent checks query signatures with', async () => {
     const agent = await d.agent();
-    const keys = await agent.fetchSubnetKeys(d.devnet.canisterId);
+    const keys = await agent.fetchSubnetKeys({ canisterId: d.devnet.canisterId });
     expect([...keys.values()].map((k) => new Uint8Array(k))).toEqual([d.devnet.node.publicKeyDer]);
   });
 });
@@ -95,7 +95,7 @@ describe('update paths', () => {
       callSync: false,
     });
     expect(response.status).toBe(202);
-    const { reply } = await polling.pollForResponse(agent, d.devnet.canisterId, requestId);
+    const { reply } = await polling.pollForResponse(agent, { canisterId: d.devnet.canisterId }, requestId);
     expect(decodePrincipal(new Uint8Array(reply)).toText()).toBe(identity.getPrincipal().toText());
   });
 
@@ -123,7 +123,8 @@ describe('update paths', () => {
     const agent = await d.agent(Ed25519KeyIdentity.generate());
     const { requestId, response } = await agent.call(d.devnet.canisterId, { methodName: 'whoami', arg: noArgs() });
     expect(response.status).toBe(200);
-    const body = Cbor.decode<{ status: string; certificate: Uint8Array }>(new Uint8Array(response.body as never));
+    // The agent has already decoded the body.
+    const body = response.body as unknown as { status: string; certificate: Uint8Array };
     expect(body.status).toBe('replied');
     const cert = await Certificate.create({
       certificate: body.certificate,
@@ -162,7 +163,7 @@ describe('update paths', () => {
     const replay = await fetch(`${d.url}/api/v4/canister/${d.devnet.canisterId.toText()}/call`, {
       method: 'POST',
       headers: { 'content-type': 'application/cbor' },
-      body: bodies[0],
+      body: bodies[0] as Uint8Array<ArrayBuffer>,
     });
     expect(replay.status).toBe(200);
     expect(d.devnet.callsExecuted).toBe(before + 1);

@@ -162,6 +162,8 @@ export class Devnet {
   /** Rounds committed and update calls executed since start (for tests and benchmarks). */
   rounds = 0;
   callsExecuted = 0;
+  /** Milliseconds spent in the canister (updates, queries), on the journal and on certification. */
+  readonly timing = { updateMs: 0, queryMs: 0, queries: 0, journalMs: 0, certifyMs: 0 };
 
   private constructor(parts: {
     host: IcHost;
@@ -314,12 +316,15 @@ export class Devnet {
   async query(
     call: Omit<IngressCall, 'ingressExpiry'>,
   ): Promise<{ outcome: QueryOutcome; signature: NodeSignature }> {
+    const started = performance.now();
     const result = await this.host.query(
       Principal.fromUint8Array(call.canisterId),
       call.methodName,
       call.arg,
       { caller: Principal.fromUint8Array(call.sender) },
     );
+    this.timing.queryMs += performance.now() - started;
+    this.timing.queries++;
     const outcome = outcomeOf(result);
     return { outcome, signature: this.node.signQueryResponse(outcome, call.requestId, this.wallClock()) };
   }
@@ -373,6 +378,7 @@ export class Devnet {
       const done: { entry: QueuedCall; status: RequestStatus }[] = [];
       for (const entry of batch) {
         const { call } = entry;
+        const started = performance.now();
         const result = await this.host.update(
           Principal.fromUint8Array(call.canisterId),
           call.methodName,
@@ -387,16 +393,20 @@ export class Devnet {
           outcome: outcomeOf(result),
         };
         this.statuses.set(toHex(call.requestId), status);
+        this.timing.updateMs += performance.now() - started;
         this.callsExecuted++;
         done.push({ entry, status });
       }
       let failure: Error | undefined;
+      const journalStarted = performance.now();
       try {
         this.commitRound(done.map((d) => d.status));
       } catch (e) {
         failure = e instanceof Error ? e : new Error(String(e));
         this.log(`devnet: could not write the journal: ${failure.message}`);
       }
+      const certifyStarted = performance.now();
+      this.timing.journalMs += certifyStarted - journalStarted;
       // One tree and one signature for the round; each caller sees only its own status (the witness).
       const tree = done.length > 0 && !failure ? this.stateTree(done.map((d) => d.status)) : undefined;
       for (const { entry, status } of done) {
@@ -409,6 +419,7 @@ export class Devnet {
           else w.reject(failure ?? new Error('no certificate'));
         }
       }
+      this.timing.certifyMs += performance.now() - certifyStarted;
     }
   }
 

@@ -39,11 +39,13 @@ class HttpRefusal extends Error {
 
 type Route =
   | { kind: 'status' }
+  | { kind: 'stats' }
   | { kind: 'canister'; version: 2 | 3 | 4; endpoint: Endpoint; id: string }
   | { kind: 'subnet'; version: 2 | 3; id: string };
 
 const ROUTES: readonly { pattern: RegExp; route: (m: RegExpMatchArray) => Route | undefined }[] = [
   { pattern: /^\/api\/v2\/status$/, route: () => ({ kind: 'status' }) },
+  { pattern: /^\/_devnet\/stats$/, route: () => ({ kind: 'stats' }) },
   {
     pattern: /^\/api\/v([234])\/canister\/([^/]+)\/(call|query|read_state)$/,
     route: (m) => {
@@ -79,7 +81,10 @@ function parsePrincipal(text: string, what: string): Principal {
 async function readBody(req: IncomingMessage): Promise<Uint8Array> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) {
-    throw new HttpRefusal(413, `Request body of ${declared} bytes exceeds the ${MAX_BODY_BYTES}-byte ingress limit`);
+    throw new HttpRefusal(
+      413,
+      `Request body of ${declared} bytes exceeds the ${MAX_BODY_BYTES}-byte ingress limit`,
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -150,11 +155,18 @@ const sendCbor = (res: ServerResponse, status: number, value: CborValue) =>
 const wallNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 class Handler {
+  /** Wall time from the first byte read to the response written, summed over requests (for /_devnet/stats). */
+  handlerMs = 0;
+  requests = 0;
+
   constructor(private readonly devnet: Devnet) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
     try {
       await this.route(req, res);
+      this.handlerMs += performance.now() - started;
+      this.requests++;
     } catch (e) {
       if (!(e instanceof HttpRefusal)) throw e;
       send(res, e.status, 'text/plain; charset=utf-8', e.message);
@@ -173,10 +185,28 @@ class Handler {
       return;
     }
     if (!route) throw new HttpRefusal(404, `No such endpoint: ${path}`);
-    const method = route.kind === 'status' ? 'GET' : 'POST';
+    const method = route.kind === 'status' || route.kind === 'stats' ? 'GET' : 'POST';
     if (req.method !== method) {
       res.setHeader('allow', `${method}, OPTIONS`);
       throw new HttpRefusal(405, `${req.method} is not allowed on ${path}; use ${method}`);
+    }
+    if (route.kind === 'stats') {
+      // Not part of the IC interface: counters for benchmarks (bench:devnet) and operators.
+      const { devnet } = this;
+      send(
+        res,
+        200,
+        'application/json',
+        JSON.stringify({
+          ...devnet.timing,
+          handlerMs: this.handlerMs,
+          requests: this.requests,
+          rounds: devnet.rounds,
+          callsExecuted: devnet.callsExecuted,
+          queuedCalls: devnet.queuedCalls,
+        }),
+      );
+      return;
     }
     if (route.kind === 'status') {
       sendCbor(res, 200, {
@@ -205,18 +235,28 @@ class Handler {
     if (route.endpoint !== 'read_state' && !ours) {
       throw new HttpRefusal(404, `Canister ${ecid.toText()} does not exist on this devnet`);
     }
-    const request = await this.authenticated(body, route.endpoint, ecid.toUint8Array());
-    if (request.kind === 'read_state') this.readState(res, request, ecid.toUint8Array());
-    else if (request.kind === 'query') await this.query(res, request);
-    else await this.call(res, request, route.version === 2);
+    if (route.endpoint === 'read_state') {
+      this.readState(
+        res,
+        await this.authenticated(body, 'read_state', ecid.toUint8Array()),
+        ecid.toUint8Array(),
+      );
+    } else if (route.endpoint === 'query') {
+      await this.query(res, await this.authenticated(body, 'query', ecid.toUint8Array()));
+    } else {
+      await this.call(res, await this.authenticated(body, 'call', ecid.toUint8Array()), route.version === 2);
+    }
   }
 
-  private async authenticated(
+  private async authenticated<E extends Endpoint>(
     body: Uint8Array,
-    endpoint: Endpoint,
+    endpoint: E,
     ecid: Uint8Array | null,
-  ): Promise<AuthenticatedRequest> {
-    const result = await authenticate(body, endpoint, ecid, { nowNs: wallNs(), rootKey: this.devnet.rootKey });
+  ): Promise<Extract<AuthenticatedRequest, { kind: E }>> {
+    const result = await authenticate(body, endpoint, ecid, {
+      nowNs: wallNs(),
+      rootKey: this.devnet.rootKey,
+    });
     if (!result.ok) throw new HttpRefusal(result.status, result.message);
     return result.request;
   }
@@ -235,10 +275,7 @@ class Handler {
     }
     const answer = this.devnet.submit(request);
     if (!answer) {
-      throw new HttpRefusal(
-        429,
-        'The devnet is busy: its queue of update calls is full. Retry in a moment.',
-      );
+      throw new HttpRefusal(429, 'The devnet is busy: its queue of update calls is full. Retry in a moment.');
     }
     if (asynchronous) {
       answer.catch(() => {}); // the outcome is read back with read_state
@@ -299,10 +336,16 @@ class Handler {
         const status = this.devnet.status(second);
         if (!status) continue;
         if (!bytesEqual(status.sender, request.sender)) {
-          throw new HttpRefusal(403, `Request ${toHex(second)} was sent by another principal; only its sender may read its status`);
+          throw new HttpRefusal(
+            403,
+            `Request ${toHex(second)} was sent by another principal; only its sender may read its status`,
+          );
         }
         if (request.targets && !request.targets.some((t) => bytesEqual(t, status.canisterId))) {
-          throw new HttpRefusal(403, `Request ${toHex(second)} is for a canister outside this delegation's targets`);
+          throw new HttpRefusal(
+            403,
+            `Request ${toHex(second)} is for a canister outside this delegation's targets`,
+          );
         }
         statuses.push(status);
         continue;
