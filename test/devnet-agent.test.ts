@@ -6,7 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cbor, Certificate, HttpAgent, lookupResultToBuffer, polling, RejectError } from '@icp-sdk/core/agent';
+import {
+  Cbor,
+  Certificate,
+  HttpAgent,
+  lookupResultToBuffer,
+  polling,
+  RejectError,
+} from '@icp-sdk/core/agent';
 import { IDL } from '@icp-sdk/core/candid';
 import { ECDSAKeyIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { Secp256k1KeyIdentity } from '@icp-sdk/core/identity/secp256k1';
@@ -14,8 +21,8 @@ import { Principal } from '@icp-sdk/core/principal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInWithDelegation } from './helpers/canister.ts';
 import { challengeMail, emailProof } from './helpers/challenge-mail.ts';
-import { GENERATED_DIR } from './helpers/dns-servers.ts';
 import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
+import { GENERATED_DIR } from './helpers/dns-servers.ts';
 
 const HOST = 'mail.waxseal.test';
 const ORIGIN = 'https://app.waxseal.test';
@@ -121,7 +128,10 @@ describe('update paths', () => {
 
   it('the v4 certificate verifies with Certificate.create and reveals only the caller’s own request', async () => {
     const agent = await d.agent(Ed25519KeyIdentity.generate());
-    const { requestId, response } = await agent.call(d.devnet.canisterId, { methodName: 'whoami', arg: noArgs() });
+    const { requestId, response } = await agent.call(d.devnet.canisterId, {
+      methodName: 'whoami',
+      arg: noArgs(),
+    });
     expect(response.status).toBe(200);
     // The agent has already decoded the body.
     const body = response.body as unknown as { status: string; certificate: Uint8Array };
@@ -147,7 +157,8 @@ describe('update paths', () => {
       shouldFetchRootKey: true,
       identity,
       fetch: async (input, init) => {
-        if (String(input).endsWith('/call') && init?.body) bodies.push(new Uint8Array(init.body as ArrayBuffer));
+        if (String(input).endsWith('/call') && init?.body)
+          bodies.push(new Uint8Array(init.body as ArrayBuffer));
         return fetch(input, init);
       },
     });

@@ -42,9 +42,13 @@ function tempDir(): string {
 
 /** Starts `waxseal devnet --port 0` and resolves with its JSON line. */
 function startDevnet(dataDir: string, config: string): Promise<Running> {
-  const proc = spawn(process.execPath, [BIN, 'devnet', '--port', '0', '--data', dataDir, '--config', config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [BIN, 'devnet', '--port', '0', '--data', dataDir, '--config', config],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   procs.push(proc);
   let err = '';
   proc.stderr?.on('data', (b: Buffer) => {
@@ -76,7 +80,11 @@ function exitOf(proc: ChildProcess): Promise<{ code: number | null; signal: Node
 }
 
 async function actorOf(run: Running, identity?: Identity): Promise<ActorSubclass<_SERVICE>> {
-  const agent = await HttpAgent.create({ host: run.url, shouldFetchRootKey: true, ...(identity ? { identity } : {}) });
+  const agent = await HttpAgent.create({
+    host: run.url,
+    shouldFetchRootKey: true,
+    ...(identity ? { identity } : {}),
+  });
   return Actor.createActor<_SERVICE>(idlFactory, { agent, canisterId: run.canisterId });
 }
 

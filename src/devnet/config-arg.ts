@@ -37,7 +37,8 @@ export function fromJson(type: IDL.Type, json: unknown, path = ''): unknown {
     if (typeof json !== 'object' || json === null || Array.isArray(json)) fail(path, 'expected an object');
     const fields = new Map(type._fields);
     for (const key of Object.keys(json)) {
-      if (!fields.has(key)) fail(path, `unknown field ${JSON.stringify(key)} (known: ${[...fields.keys()].join(', ')})`);
+      if (!fields.has(key))
+        fail(path, `unknown field ${JSON.stringify(key)} (known: ${[...fields.keys()].join(', ')})`);
     }
     const out: Record<string, unknown> = {};
     for (const [name, fieldType] of fields) {

@@ -14,12 +14,12 @@
 import { createHash } from 'node:crypto';
 import { Principal } from '@icp-sdk/core/principal';
 import { toHex } from '../encoding/bytes.ts';
-import { selfAuthenticatingPrincipal } from '../identity/delegation.ts';
-import type { HashTree, Label } from '../identity/hash-tree.ts';
 import { CertificateSigner } from '../host/certificate.ts';
 import { IcHost, localCanisterId } from '../host/host.ts';
 import { type CallResult, RejectCode } from '../host/types.ts';
-import { NodeSigner, type NodeSignature, type QueryOutcome } from './node-signer.ts';
+import { selfAuthenticatingPrincipal } from '../identity/delegation.ts';
+import type { HashTree, Label } from '../identity/hash-tree.ts';
+import { type NodeSignature, NodeSigner, type QueryOutcome } from './node-signer.ts';
 import { DataFolder, type StoredStatus } from './persistence.ts';
 import {
   type CanisterFacts,

@@ -6,9 +6,9 @@
 // and checks every query response against it. Node-only: uses node:crypto, which signs in microseconds.
 
 import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign } from 'node:crypto';
-import { domainSeparator } from '../identity/hash-tree.ts';
-import { type RihValue, rihHashOfMap, selfAuthenticatingPrincipal } from '../identity/delegation.ts';
 import { concatBytes } from '../encoding/bytes.ts';
+import { type RihValue, rihHashOfMap, selfAuthenticatingPrincipal } from '../identity/delegation.ts';
+import { domainSeparator } from '../identity/hash-tree.ts';
 
 /** PKCS#8 header of an Ed25519 private key (RFC 8410 §7), followed by the 32-byte seed. */
 const PKCS8_ED25519_PREFIX = Uint8Array.from([

@@ -213,7 +213,13 @@ export class DataFolder {
 
   /** Removes everything the devnet wrote (for `--clean`); other files in the folder are left alone. */
   clean(): void {
-    for (const name of ['devnet.json', 'stable.snapshot', 'journal.wal', 'stable.snapshot.tmp', 'devnet.json.tmp'])
+    for (const name of [
+      'devnet.json',
+      'stable.snapshot',
+      'journal.wal',
+      'stable.snapshot.tmp',
+      'devnet.json.tmp',
+    ])
       rmSync(join(this.dir, name), { force: true });
   }
 

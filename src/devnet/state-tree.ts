@@ -7,10 +7,10 @@
 // A tree is built per round from the facts it must prove (never the whole history) and cut down with
 // `witness` to the requested paths before it is sent.
 
-import type { HashTree, Label } from '../identity/hash-tree.ts';
-import { compareBytes, forkHash, pruned, reconstruct } from '../identity/hash-tree.ts';
 import { encodeCbor } from '../identity/cbor.ts';
 import { leb128 } from '../identity/delegation.ts';
+import type { HashTree, Label } from '../identity/hash-tree.ts';
+import { compareBytes, forkHash, pruned, reconstruct } from '../identity/hash-tree.ts';
 import { encodeTime, type StateTree, stateTree } from '../identity/test-certificate.ts';
 
 export interface SubnetFacts {

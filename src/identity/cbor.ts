@@ -44,6 +44,9 @@ const MAJOR_ARRAY = 4;
 const MAJOR_MAP = 5;
 const MAJOR_TAG = 6;
 const MAX_U64 = (1n << 64n) - 1n;
+/** Simple values 22 and 23 (RFC 8949 §3.3). */
+const CBOR_NULL = 0xf6;
+const CBOR_UNDEFINED = 0xf7;
 
 /** Append-only CBOR writer over one growable buffer (no per-node concatenation). */
 export class CborWriter {
@@ -188,6 +191,11 @@ export type CborDecoded = number | bigint | string | Uint8Array | readonly CborD
 export interface DecodeOptions {
   /** Nesting limit (arrays, maps, tags); hash trees nest one level per node. Default 256. */
   maxDepth?: number;
+  /**
+   * Read a map value of `null` (0xf6) or `undefined` (0xf7) as an absent field. HttpAgent writes `undefined` for
+   * unset optional fields (a delegation's `targets`, `permissions`) and the IC reads them as absent.
+   */
+  nullMeansAbsent?: boolean;
 }
 
 /**
@@ -276,10 +284,16 @@ export function decodeCbor(input: Uint8Array, options: DecodeOptions = {}): Cbor
       case MAJOR_MAP: {
         const n = readLength(info);
         const out: { [key: string]: CborDecoded } = Object.create(null);
+        const absent = new Set<string>();
         for (let i = 0; i < n; i++) {
           const key = item(depth + 1);
           if (typeof key !== 'string') throw new CborError('map keys must be text strings');
-          if (key in out) throw new CborError(`duplicate map key ${JSON.stringify(key)}`);
+          if (key in out || absent.has(key)) throw new CborError(`duplicate map key ${JSON.stringify(key)}`);
+          if (options.nullMeansAbsent && (input[pos] === CBOR_NULL || input[pos] === CBOR_UNDEFINED)) {
+            absent.add(key);
+            pos++;
+            continue;
+          }
           out[key] = item(depth + 1);
         }
         return out;

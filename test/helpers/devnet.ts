@@ -41,7 +41,10 @@ export async function startDevnet(config: InitConfig = {}): Promise<TestDevnet> 
     dataDir,
     agent,
     actor: async (identity) =>
-      Actor.createActor<_SERVICE>(idlFactory, { agent: await agent(identity), canisterId: devnet.canisterId }),
+      Actor.createActor<_SERVICE>(idlFactory, {
+        agent: await agent(identity),
+        canisterId: devnet.canisterId,
+      }),
     async close() {
       await server.close();
       await devnet.close();
