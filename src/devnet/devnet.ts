@@ -51,6 +51,8 @@ export interface DevnetOptions {
   log?: (line: string) => void;
   /** Wall clock in ns (tests may pin it). */
   wallClock?: () => bigint;
+  /** Bound of the call queue; default {@link MAX_QUEUED_CALLS}. */
+  maxQueuedCalls?: number;
 }
 
 /** A call that passed authentication (authenticate.ts). */
@@ -150,6 +152,7 @@ export class Devnet {
   private readonly data: DataFolder;
   private readonly log: (line: string) => void;
   private readonly wallClock: () => bigint;
+  private readonly maxQueuedCalls: number;
   private readonly statuses = new Map<string, RequestStatus>();
   private readonly queue: QueuedCall[] = [];
   private readonly queuedById = new Map<string, QueuedCall>();
@@ -182,6 +185,7 @@ export class Devnet {
     this.started = parts.started;
     this.log = parts.options.log ?? (() => {});
     this.wallClock = parts.options.wallClock ?? nowFromWall;
+    this.maxQueuedCalls = parts.options.maxQueuedCalls ?? MAX_QUEUED_CALLS;
     this.moduleHash = new Uint8Array(createHash('sha256').update(parts.options.wasm).digest());
     this.metadata = parts.metadata;
     const rootKey = parts.host.rootKey;
@@ -301,7 +305,7 @@ export class Devnet {
     const key = toHex(call.requestId);
     let queued = this.queuedById.get(key);
     if (!queued) {
-      if (this.queue.length >= MAX_QUEUED_CALLS) return null;
+      if (this.queue.length >= this.maxQueuedCalls) return null;
       queued = { call, waiters: [] };
       this.queue.push(queued);
       this.queuedById.set(key, queued);

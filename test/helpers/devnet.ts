@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Actor, type ActorSubclass, HttpAgent, type Identity } from '@icp-sdk/core/agent';
 import { type _SERVICE, idlFactory } from '../../canister/declarations/waxseal.did.ts';
-import { Devnet } from '../../src/devnet/devnet.ts';
+import { Devnet, type DevnetOptions } from '../../src/devnet/devnet.ts';
 import { type DevnetServer, serveDevnet } from '../../src/devnet/server.ts';
 import { buildCanister, encodeInit, type InitConfig, WASM } from './canister.ts';
 
@@ -22,13 +22,17 @@ export interface TestDevnet {
   close(): Promise<void>;
 }
 
-export async function startDevnet(config: InitConfig = {}): Promise<TestDevnet> {
+export async function startDevnet(
+  config: InitConfig = {},
+  options: Pick<DevnetOptions, 'maxQueuedCalls'> = {},
+): Promise<TestDevnet> {
   buildCanister();
   const dataDir = mkdtempSync(join(tmpdir(), 'waxseal-devnet-'));
   const devnet = await Devnet.open({
     dataDir,
     wasm: new Uint8Array(readFileSync(WASM)),
     arg: encodeInit(config),
+    ...options,
   });
   const server = await serveDevnet(devnet);
   devnet.startTicking();
