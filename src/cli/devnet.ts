@@ -7,11 +7,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { toHex } from '../encoding/bytes.ts';
 import { ConfigArgError, encodeConfigArg } from '../devnet/config-arg.ts';
 import { Devnet } from '../devnet/devnet.ts';
 import { DataFolderError } from '../devnet/persistence.ts';
 import { serveDevnet } from '../devnet/server.ts';
+import { toHex } from '../encoding/bytes.ts';
 import { InstallError } from '../host/host.ts';
 import { UsageError } from './errors.ts';
 
@@ -67,7 +67,8 @@ export async function devnetCommand(argv: string[]): Promise<{ out: string; code
     allowPositionals: false,
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port} is not a port`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port ${values.port} is not a port`);
   const wasmPath = resolve(values.wasm);
   if (!existsSync(wasmPath)) {
     throw new UsageError(`${wasmPath} not found; build the canister first with: npm run build:canister`);

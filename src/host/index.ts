@@ -15,10 +15,10 @@ export {
   InstallError,
   type InstalledCanister,
   type InstallOptions,
-  type ResumeOptions,
   localCanisterId,
+  type ResumeOptions,
   type UpgradeOptions,
 } from './host.ts';
-export { type CallOptions, CallRejectedError, type CallResult, CanisterTrap, RejectCode } from './types.ts';
 export { StableMemory } from './memory.ts';
+export { type CallOptions, CallRejectedError, type CallResult, CanisterTrap, RejectCode } from './types.ts';
 export { addExports, inspectWasm, type PreparedWasm, prepareWasm } from './wasm.ts';
