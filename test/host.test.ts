@@ -10,6 +10,7 @@ import { IDL } from '@icp-sdk/core/candid';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { Principal } from '@icp-sdk/core/principal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_SCRATCH_QUERIES } from '../src/host/canister.ts';
 import {
   addExports,
   CallRejectedError,
@@ -165,6 +166,26 @@ describe('Node IC host with the Azle fixture', () => {
     expect(host.info(id).heapBytes).toBe(before);
     expect(await actor.heldBytes()).toBe(0);
     expect(await actor.getMessage()).toBe('third');
+  });
+
+  it('scratch queries share a working heap, but never change what an update or a later window sees', async () => {
+    const text = (s: string) => IDL.encode([IDL.Text], [s]);
+    const decodeText = (r: Awaited<ReturnType<typeof host.query>>) =>
+      r.kind === 'reply' ? IDL.decode([IDL.Text], r.bytes)[0] : r;
+    const committed = await actor.getMessage();
+    expect(decodeText(await host.query(id, 'setMessageInQuery', text('leak'), { scratch: true }))).toBe(
+      'leak',
+    );
+    // The next update runs on the committed heap, and stable memory was rolled back after the query.
+    expect(await actor.get('query')).toEqual([]);
+    expect(await actor.setMessage(committed)).toBe(committed);
+    // A full window of scratch queries is followed by a restore of the committed heap.
+    for (let i = 0; i < MAX_SCRATCH_QUERIES; i++) {
+      await host.query(id, 'setMessageInQuery', text(`leak ${i}`), { scratch: true });
+    }
+    expect(decodeText(await host.query(id, 'getMessage', IDL.encode([], []), { scratch: true }))).toBe(
+      committed,
+    );
   });
 
   it('fires timers on tick only once their time has come (ic-cdk-timers self-call)', async () => {

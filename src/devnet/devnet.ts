@@ -325,7 +325,7 @@ export class Devnet {
       Principal.fromUint8Array(call.canisterId),
       call.methodName,
       call.arg,
-      { caller: Principal.fromUint8Array(call.sender) },
+      { caller: Principal.fromUint8Array(call.sender), scratch: true },
     );
     this.timing.queryMs += performance.now() - started;
     this.timing.queries++;

@@ -346,7 +346,14 @@ export class IcHost {
     arg: Uint8Array,
     options: CallOptions = {},
   ): Promise<CallResult> {
-    return this.runQuery(canisterId, method, arg, options.caller ?? Principal.anonymous(), true);
+    return this.runQuery(
+      canisterId,
+      method,
+      arg,
+      options.caller ?? Principal.anonymous(),
+      true,
+      options.scratch,
+    );
   }
 
   private runQuery(
@@ -355,6 +362,7 @@ export class IcHost {
     arg: Uint8Array,
     caller: Principal,
     withCertificate: boolean,
+    scratch = false,
   ): CallResult {
     const canister = this.canistersById.get(canisterId.toText());
     if (!canister) return destinationInvalid(`Canister ${canisterId.toText()} not found`);
@@ -375,7 +383,9 @@ export class IcHost {
         ? { certificate: () => this.signer.dataCertificate(canister.id, canister.certifiedData, time) }
         : {}),
     });
-    const outcome = canister.run(message, { export: entry }, false);
+    const outcome = scratch
+      ? canister.runScratchQuery(message, { export: entry })
+      : canister.run(message, { export: entry }, false);
     this.recordInstructions(canister.wasm, outcome.instructions);
     if (outcome.trap !== undefined) return trapReject(canister, outcome.trap);
     return message.response ?? noReply(canister);

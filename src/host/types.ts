@@ -22,6 +22,11 @@ export type CallResult =
 export interface CallOptions {
   /** The sender; anonymous when omitted. */
   caller?: Principal;
+  /**
+   * Queries only: run on the shared scratch heap instead of copying and restoring the whole heap around this
+   * query (`Canister.runScratchQuery`). For throughput (the devnet); tests of query semantics leave it off.
+   */
+  scratch?: boolean;
 }
 
 /** Thrown by `ic0.trap`, by unknown imports and by host-detected errors: the message traps (spec "Traps"). */
