@@ -73,7 +73,8 @@ export async function devnetCommand(argv: string[]): Promise<{ out: string; code
   if (!existsSync(wasmPath)) {
     throw new UsageError(`${wasmPath} not found; build the canister first with: npm run build:canister`);
   }
-  const arg = values.config === undefined ? undefined : readConfig(values.config);
+  // Without --config the argument is `(null)`: defaults on install, nothing changed on upgrade.
+  const arg = values.config === undefined ? encodeConfigArg(null) : readConfig(values.config);
   const dataDir = resolve(values.data);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const unlock = takeLock(dataDir);
@@ -82,14 +83,17 @@ export async function devnetCommand(argv: string[]): Promise<{ out: string; code
     devnet = await Devnet.open({
       dataDir,
       wasm: new Uint8Array(readFileSync(wasmPath)),
-      ...(arg ? { arg } : {}),
+      arg,
       clean: values.clean,
       log,
     });
   } catch (e) {
     unlock();
     if (e instanceof DataFolderError) throw new UsageError(`${e.message}; start over with --clean`);
-    if (e instanceof InstallError) return { out: `waxseal devnet: ${e.message}`, code: 1 };
+    if (e instanceof InstallError) {
+      process.stderr.write(`waxseal devnet: ${e.message}\n`);
+      return { out: '', code: 1 };
+    }
     throw e;
   }
   let server: Awaited<ReturnType<typeof serveDevnet>>;
