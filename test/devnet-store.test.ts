@@ -69,14 +69,14 @@ describe('data folder', () => {
     expect(loaded.replayed).toBe(0);
   });
 
-  it('journal records replay in order over the snapshot, with their statuses', () => {
+  it('journal records replay in order over the snapshot, with their statuses', async () => {
     const data = folder();
     const m = memoryWith(2n, []);
     data.create(IDENTITY, m, 1n, 1n);
     m.begin();
     m.write(10n, Uint8Array.of(9, 9));
     m.commit();
-    data.append(2n, 1n, m.takeDirtyBlocks(), [
+    await data.append(2n, 1n, m.takeDirtyBlocks(), [
       { id: 'aa', expiry: '5', sender: '04', canister: '01', status: 'replied', reply: 'AQ==' },
     ]);
     m.grow(1n);
@@ -84,7 +84,7 @@ describe('data folder', () => {
     m.write(2n * PAGE + 5n, Uint8Array.of(7));
     m.write(10n, Uint8Array.of(8));
     m.commit();
-    data.append(3n, 2n, m.takeDirtyBlocks(), []);
+    await data.append(3n, 2n, m.takeDirtyBlocks(), []);
     data.close();
     const loaded = data.load();
     expect(loaded.replayed).toBe(2);
@@ -95,14 +95,14 @@ describe('data folder', () => {
     expect(loaded.statuses.map((s) => s.id)).toEqual(['aa']);
   });
 
-  it('a torn last record (the process died while writing it) is cut off; the earlier ones stay', () => {
+  it('a torn last record (the process died while writing it) is cut off; the earlier ones stay', async () => {
     const data = folder();
     const m = memoryWith(1n, []);
     data.create(IDENTITY, m, 1n, 1n);
     m.begin();
     m.write(0n, Uint8Array.of(5));
     m.commit();
-    data.append(2n, 1n, m.takeDirtyBlocks(), []);
+    await data.append(2n, 1n, m.takeDirtyBlocks(), []);
     data.close();
     const journal = join(data.dir, 'journal.wal');
     const good = statSync(journal).size;
@@ -114,7 +114,7 @@ describe('data folder', () => {
     expect(statSync(journal).size).toBe(good);
   });
 
-  it('a flipped byte inside a record ends the replay there (its hash fails)', () => {
+  it('a flipped byte inside a record ends the replay there (its hash fails)', async () => {
     const data = folder();
     const m = memoryWith(1n, []);
     data.create(IDENTITY, m, 1n, 1n);
@@ -122,7 +122,7 @@ describe('data folder', () => {
       m.begin();
       m.write(0n, Uint8Array.of(v));
       m.commit();
-      data.append(BigInt(v + 1), 1n, m.takeDirtyBlocks(), []);
+      await data.append(BigInt(v + 1), 1n, m.takeDirtyBlocks(), []);
     }
     data.close();
     const journal = join(data.dir, 'journal.wal');
@@ -146,14 +146,14 @@ describe('data folder', () => {
     expect(() => data.load()).toThrow(/devnet\.json is unreadable/);
   });
 
-  it('compaction folds the journal into the snapshot and empties it; loading gives the same state', () => {
+  it('compaction folds the journal into the snapshot and empties it; loading gives the same state', async () => {
     const data = folder();
     const m = memoryWith(2n, []);
     data.create(IDENTITY, m, 1n, 1n);
     m.begin();
     m.write(65_000n, new Uint8Array(2000).fill(3)); // spans two blocks and two pages
     m.commit();
-    data.append(2n, 1n, m.takeDirtyBlocks(), []);
+    await data.append(2n, 1n, m.takeDirtyBlocks(), []);
     data.compact(m, 2n, 1n, []);
     expect(statSync(join(data.dir, 'journal.wal')).size).toBe(0);
     const loaded = data.load();
@@ -161,9 +161,9 @@ describe('data folder', () => {
     expect(loaded.replayed).toBe(0);
   });
 
-  it('property: any sequence of committed writes survives append + load byte for byte', () => {
-    fc.assert(
-      fc.property(
+  it('property: any sequence of committed writes survives append + load byte for byte', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(
           fc.array(
             fc.record({
@@ -174,7 +174,7 @@ describe('data folder', () => {
           ),
           { maxLength: 4 },
         ),
-        (rounds) => {
+        async (rounds) => {
           const data = folder();
           const m = memoryWith(3n, []);
           data.create(IDENTITY, m, 1n, 1n);
@@ -184,7 +184,7 @@ describe('data folder', () => {
               m.write(BigInt(w.at), w.bytes);
               m.commit();
             }
-            data.append(BigInt(i + 2), 1n, m.takeDirtyBlocks(), []);
+            await data.append(BigInt(i + 2), 1n, m.takeDirtyBlocks(), []);
           }
           data.close();
           expectSameMemory(data.load().stable, m);

@@ -259,7 +259,7 @@ export class Devnet {
     });
     // post_upgrade and its timers changed stable memory: make that durable before serving anyone.
     await devnet.host.tick();
-    devnet.commitRound([]);
+    await devnet.commitRound([]);
     return devnet;
   }
 
@@ -401,40 +401,45 @@ export class Devnet {
         this.callsExecuted++;
         done.push({ entry, status });
       }
-      let failure: Error | undefined;
       const journalStarted = performance.now();
-      try {
-        this.commitRound(done.map((d) => d.status));
-      } catch (e) {
-        failure = e instanceof Error ? e : new Error(String(e));
-        this.log(`devnet: could not write the journal: ${failure.message}`);
-      }
+      const durable = this.commitRound(done.map((d) => d.status));
       const certifyStarted = performance.now();
       this.timing.journalMs += certifyStarted - journalStarted;
       // One tree and one signature for the round; each caller sees only its own status (the witness).
-      const tree = done.length > 0 && !failure ? this.stateTree(done.map((d) => d.status)) : undefined;
-      for (const { entry, status } of done) {
+      const tree = done.length > 0 ? this.stateTree(done.map((d) => d.status)) : undefined;
+      const answers = done.map(({ entry, status }) => {
         this.queuedById.delete(toHex(entry.call.requestId));
         const certificate = tree
           ? this.host.signer.certify(witness(tree, [['request_status', status.id], ['time']]))
-          : undefined;
-        for (const w of entry.waiters) {
-          if (certificate) w.resolve({ status, certificate });
-          else w.reject(failure ?? new Error('no certificate'));
-        }
-      }
+          : new Uint8Array(0);
+        return { waiters: entry.waiters, answer: { status, certificate } };
+      });
       this.timing.certifyMs += performance.now() - certifyStarted;
+      // Answer once the round is on disk; meanwhile the next round runs.
+      durable.then(
+        () => {
+          for (const { waiters, answer } of answers) for (const w of waiters) w.resolve(answer);
+        },
+        (e: unknown) => {
+          const failure = e instanceof Error ? e : new Error(String(e));
+          this.log(`devnet: could not write the journal: ${failure.message}`);
+          for (const { waiters } of answers) for (const w of waiters) w.reject(failure);
+        },
+      );
+      if (this.data.shouldCompact) {
+        await this.data.idle();
+        this.compact();
+      }
     }
   }
 
-  /** Appends what changed since the last round to the journal (fsynced), compacting when it has grown. */
-  private commitRound(statuses: readonly RequestStatus[]): void {
+  /** Queues what changed since the last round for the journal; resolves when it is fsynced. */
+  private commitRound(statuses: readonly RequestStatus[]): Promise<void> {
     const stable = this.host.stableMemory(this.canisterId);
     const dirty = stable.takeDirtyBlocks();
     const version = this.host.info(this.canisterId).version;
-    this.data.append(this.host.time, version, dirty, statuses.map(toStored));
     this.rounds++;
-    if (this.data.shouldCompact) this.compact();
+    return this.data.append(this.host.time, version, dirty, statuses.map(toStored));
   }
 
   private compact(): void {
@@ -457,6 +462,7 @@ export class Devnet {
     if (this.tickTimer) clearInterval(this.tickTimer);
     await this.pumping;
     this.closed = true;
+    await this.data.idle();
     this.pruneStatuses();
     this.compact();
     this.data.close();

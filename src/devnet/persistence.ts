@@ -7,9 +7,10 @@
 //
 // A record is `"WXJ1" · u32 length · payload · SHA-256(payload)`, the payload
 // `u64 time · u64 stable size in pages · u64 canister version · u32 n · n × (u64 block index · 4096 bytes) ·
-// u32 m · m bytes of JSON (the request statuses the round answered)`. Appending a record and fsyncing the file
-// is the commit point: the devnet answers a call only after that (as Postfix answers 250 only after fsync), so
-// `kill -9` loses nothing that was answered. A torn last record (the process died while writing it) fails its
+// u32 m · m bytes of JSON (the request statuses the round answered)`. Appending a record and fdatasyncing the
+// file is the commit point: the devnet answers a call only after that (as Postfix answers 250 only after fsync),
+// so neither `kill -9` nor a power cut loses anything that was answered. Writes run in the background, in order,
+// so the next round can execute while the previous one is being synced. A torn last record (the process died while writing it) fails its
 // hash and is cut off on load; it belonged to a round nobody was answered for.
 //
 // Compaction writes a new snapshot beside the old one, fsyncs it, renames it over, fsyncs the folder and only
@@ -21,7 +22,7 @@ import { createHash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
-  fdatasyncSync,
+  fdatasync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
@@ -30,11 +31,16 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  write,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DIRTY_BLOCK, StableMemory } from '../host/memory.ts';
+
+const writeAsync = promisify(write);
+const fdatasyncAsync = promisify(fdatasync);
 
 const MAGIC = new TextEncoder().encode('WXJ1');
 const HASH_BYTES = 32;
@@ -204,6 +210,8 @@ function* residentBlocks(stable: StableMemory): Generator<[bigint, Uint8Array]> 
 export class DataFolder {
   private journalFd?: number;
   private journalBytes = 0;
+  /** The last queued journal write; appends chain on it so records land in order. */
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(readonly dir: string) {}
 
@@ -278,24 +286,37 @@ export class DataFolder {
   }
 
   /**
-   * Appends one round: the blocks it changed and the statuses it answered, then fdatasyncs. Returns once the
-   * round is durable.
+   * Appends one round, the blocks it changed and the statuses it answered, in the background: the record is
+   * encoded now (so later rounds cannot leak into it), then written and fdatasynced after every earlier record.
+   * The promise resolves once the round is durable; only then may its callers be answered.
    */
   append(
     timeNs: bigint,
     version: bigint,
     dirty: { sizePages: bigint; blocks: Map<bigint, Uint8Array> },
     statuses: readonly StoredStatus[],
-  ): void {
+  ): Promise<void> {
     if (this.journalFd === undefined) {
       this.journalFd = openSync(join(this.dir, 'journal.wal'), 'a', 0o600);
       this.journalBytes = fstatSync(this.journalFd).size;
     }
+    const fd = this.journalFd;
     const record = encodeRecord(timeNs, dirty.sizePages, version, dirty.blocks, statuses);
-    let written = 0;
-    while (written < record.length) written += writeSync(this.journalFd, record, written);
-    fdatasyncSync(this.journalFd);
     this.journalBytes += record.length;
+    const durable = this.tail.then(async () => {
+      let written = 0;
+      while (written < record.length) {
+        written += (await writeAsync(fd, record, written, record.length - written)).bytesWritten;
+      }
+      await fdatasyncAsync(fd);
+    });
+    this.tail = durable.catch(() => {});
+    return durable;
+  }
+
+  /** Resolves when every appended record is on disk (or has failed). */
+  idle(): Promise<void> {
+    return this.tail;
   }
 
   /** True when the journal has grown past the compaction threshold. */
@@ -303,7 +324,10 @@ export class DataFolder {
     return this.journalBytes >= COMPACT_AT_BYTES;
   }
 
-  /** Folds the journal into a new snapshot of `stable` (which must hold every committed change). */
+  /**
+   * Folds the journal into a new snapshot of `stable` (which must hold every committed change). Call it only when
+   * `idle()` has resolved, so no journal write is in flight.
+   */
   compact(stable: StableMemory, timeNs: bigint, version: bigint, statuses: readonly StoredStatus[]): void {
     this.writeSnapshot(stable, timeNs, version, statuses);
     if (this.journalFd !== undefined) {

@@ -169,8 +169,10 @@ class Handler {
       this.requests++;
     } catch (e) {
       if (!(e instanceof HttpRefusal)) throw e;
+      // A refused upload may still be streaming in: stop reading it, and close the connection after the
+      // answer (RFC 9112 §9.6). Kept alive, its unread body would stall the next request the client sends on it.
+      if (!req.complete) res.setHeader('connection', 'close');
       send(res, e.status, 'text/plain; charset=utf-8', e.message);
-      // A refused upload may still be streaming in: stop reading it.
       if (!req.complete) req.destroy();
     }
   }
