@@ -15,7 +15,8 @@ export default function setup(project: TestProject): void {
   const start = performance.now();
   // WAXSEAL_SKIP_BUILD=1 reuses build/ as it is (several vitest runs at once in one checkout must not race).
   const reuse = process.env.WAXSEAL_SKIP_BUILD === '1' && existsSync(join(ROOT, 'build', 'waxseal.wasm'));
-  if (!reuse) execFileSync('bash', [join(ROOT, 'scripts', 'build-canister.sh')], { cwd: ROOT, stdio: 'pipe' });
+  if (!reuse)
+    execFileSync('bash', [join(ROOT, 'scripts', 'build-canister.sh')], { cwd: ROOT, stdio: 'pipe' });
   project.provide('didBefore', didBefore);
   project.provide('buildSeconds', (performance.now() - start) / 1000);
 }
