@@ -18,9 +18,10 @@ import { CertificateSigner } from '../host/certificate.ts';
 import { IcHost, localCanisterId } from '../host/host.ts';
 import { type CallResult, RejectCode } from '../host/types.ts';
 import { selfAuthenticatingPrincipal } from '../identity/delegation.ts';
-import type { HashTree, Label } from '../identity/hash-tree.ts';
+import { type HashTree, type Label, reconstruct } from '../identity/hash-tree.ts';
 import { type NodeSignature, NodeSigner, type QueryOutcome } from './node-signer.ts';
 import { DataFolder, type StoredStatus } from './persistence.ts';
+import { RootSigner } from './root-signer.ts';
 import {
   type CanisterFacts,
   certifiedStateTree,
@@ -150,6 +151,7 @@ export class Devnet {
   /** What `open` did: installed fresh, or resumed (upgrade path) from the data folder. */
   readonly started: { mode: 'installed' | 'resumed'; replayedRounds: number; tornTail: boolean };
   private readonly data: DataFolder;
+  private readonly rootSigner: RootSigner;
   private readonly log: (line: string) => void;
   private readonly wallClock: () => bigint;
   private readonly maxQueuedCalls: number;
@@ -197,6 +199,7 @@ export class Devnet {
       nodePublicKeyDer: parts.node.publicKeyDer,
     };
     for (const s of parts.statuses) this.statuses.set(toHex(s.id), s);
+    this.rootSigner = new RootSigner(parts.host.signer);
   }
 
   /** Opens the data folder: installs the canister into a new one, or resumes the saved one through post_upgrade. */
@@ -290,7 +293,7 @@ export class Devnet {
     return this.statuses.get(toHex(requestId));
   }
 
-  /** True while a call with this id waits in the queue. */
+  /** True from when a call is queued until its caller has been answered. */
   isQueued(requestId: Uint8Array): boolean {
     return this.queuedById.has(toHex(requestId));
   }
@@ -408,25 +411,29 @@ export class Devnet {
       const durable = this.commitRound(done.map((d) => d.status));
       const certifyStarted = performance.now();
       this.timing.journalMs += certifyStarted - journalStarted;
-      // One tree and one signature for the round; each caller sees only its own status (the witness).
-      const tree = done.length > 0 ? this.stateTree(done.map((d) => d.status)) : undefined;
-      const answers = done.map(({ entry, status }) => {
-        this.queuedById.delete(toHex(entry.call.requestId));
-        const certificate = tree
-          ? this.host.signer.certify(witness(tree, [['request_status', status.id], ['time']]))
-          : new Uint8Array(0);
-        return { waiters: entry.waiters, answer: { status, certificate } };
-      });
+      // One tree and one signature (made in the worker) for the round; each caller sees only its own status.
+      const statuses = done.map((d) => d.status);
+      const tree = statuses.length > 0 ? this.stateTree(statuses) : undefined;
+      const signed = tree ? this.rootSigner.sign(reconstruct(tree)) : Promise.resolve();
       this.timing.certifyMs += performance.now() - certifyStarted;
-      // Answer once the round is on disk; meanwhile the next round runs.
-      durable.then(
+      // Answer once the round is on disk and signed; meanwhile the next round runs.
+      Promise.all([durable, signed]).then(
         () => {
-          for (const { waiters, answer } of answers) for (const w of waiters) w.resolve(answer);
+          for (const { entry, status } of done) {
+            this.queuedById.delete(toHex(entry.call.requestId));
+            const certificate = this.host.signer.certify(
+              witness(tree as HashTree, [['request_status', status.id], ['time']]),
+            );
+            for (const w of entry.waiters) w.resolve({ status, certificate });
+          }
         },
         (e: unknown) => {
           const failure = e instanceof Error ? e : new Error(String(e));
-          this.log(`devnet: could not write the journal: ${failure.message}`);
-          for (const { waiters } of answers) for (const w of waiters) w.reject(failure);
+          this.log(`devnet: could not commit a round: ${failure.message}`);
+          for (const { entry } of done) {
+            this.queuedById.delete(toHex(entry.call.requestId));
+            for (const w of entry.waiters) w.reject(failure);
+          }
         },
       );
       if (this.data.shouldCompact) {
@@ -469,5 +476,6 @@ export class Devnet {
     this.pruneStatuses();
     this.compact();
     this.data.close();
+    await this.rootSigner.close();
   }
 }

@@ -268,7 +268,9 @@ class Handler {
     request: Extract<AuthenticatedRequest, { kind: 'call' }>,
     asynchronous: boolean,
   ): Promise<void> {
-    const known = this.devnet.status(request.requestId);
+    // A replay of a call still in flight joins it (and is answered once that is durable); a replay of an answered
+    // call gets the recorded status.
+    const known = this.devnet.isQueued(request.requestId) ? undefined : this.devnet.status(request.requestId);
     if (known) {
       // A replay: never executed again. The synchronous endpoints show the recorded status.
       if (asynchronous) send(res, 202, 'text/plain', '');

@@ -49,6 +49,17 @@ export class CertificateSigner {
     return encodeCertificate(tree, signature);
   }
 
+  /** True when a signature over this root hash is cached. */
+  hasSignature(root: Uint8Array): boolean {
+    return this.signatures.has(hex(root));
+  }
+
+  /** Caches a signature over `root` made elsewhere (e.g. in a worker thread with this key). */
+  rememberSignature(root: Uint8Array, signature: Uint8Array): void {
+    if (this.signatures.size >= 256) this.signatures.clear();
+    this.signatures.set(hex(root), signature);
+  }
+
   /** Data certificate for `ic0.data_certificate_copy`, cached per (canister, data, time). */
   dataCertificate(canisterId: Uint8Array, certifiedData: Uint8Array, time: bigint): Uint8Array {
     const key = `${hex(canisterId)}/${hex(certifiedData)}/${time}`;
