@@ -214,6 +214,19 @@ export class Canister implements Ic0Runtime {
     this.endScratch();
     const before = this.snapshot(this.heapBefore);
     this.heapBefore = before.heap;
+    const outcome = this.execute(message, entry);
+    if (outcome.trap !== undefined || !persist) {
+      this.stable.rollback();
+      this.restore(before);
+    } else {
+      this.stable.commit();
+      if (message.kind === 'init' || message.kind === 'post_upgrade') this.setInstrumentationIsInit();
+    }
+    return outcome;
+  }
+
+  /** Invokes `entry` for `message` with stable memory journaled (the caller commits or rolls back). */
+  private execute(message: Message, entry: Entry): Outcome {
     this.stable.begin();
     message.counterStart = this.instructionCounter();
     this.current = message;
@@ -227,13 +240,6 @@ export class Canister implements Ic0Runtime {
       this.current = undefined;
     }
     const instructions = this.instructionCounter() - message.counterStart;
-    if (trap !== undefined || !persist) {
-      this.stable.rollback();
-      this.restore(before);
-    } else {
-      this.stable.commit();
-      if (message.kind === 'init' || message.kind === 'post_upgrade') this.setInstrumentationIsInit();
-    }
     return trap === undefined ? { instructions } : { trap, instructions };
   }
 
@@ -253,23 +259,12 @@ export class Canister implements Ic0Runtime {
       this.scratchQueries = 0;
     }
     const { certifiedData, globalTimer } = this;
-    this.stable.begin();
-    message.counterStart = this.instructionCounter();
-    this.current = message;
-    let trap: string | undefined;
-    try {
-      this.invoke(entry);
-    } catch (e) {
-      trap = describeTrap(e);
-    } finally {
-      this.current = undefined;
-    }
-    const instructions = this.instructionCounter() - message.counterStart;
+    const outcome = this.execute(message, entry);
     this.stable.rollback();
     this.certifiedData = certifiedData;
     this.globalTimer = globalTimer;
-    if (trap !== undefined || ++this.scratchQueries >= MAX_SCRATCH_QUERIES) this.endScratch();
-    return trap === undefined ? { instructions } : { trap, instructions };
+    if (outcome.trap !== undefined || ++this.scratchQueries >= MAX_SCRATCH_QUERIES) this.endScratch();
+    return outcome;
   }
 
   /** Puts back the committed heap after scratch queries (a no-op outside a scratch window). */
