@@ -3,13 +3,11 @@
 // by @icp-sdk/core 6.1 itself (test/helpers/devnet-requests.ts); refusals rewrite such a body or build the
 // chain the agent would build for the bad case.
 
-import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import {
   AnonymousIdentity,
   type DerEncodedPublicKey,
   type Identity,
   type Signature,
-  type SignIdentity,
 } from '@icp-sdk/core/agent';
 import {
   AttributesIdentity,
@@ -18,13 +16,11 @@ import {
   DelegationIdentity,
   ECDSAKeyIdentity,
   Ed25519KeyIdentity,
-  WebAuthnIdentity,
 } from '@icp-sdk/core/identity';
 import { Secp256k1KeyIdentity } from '@icp-sdk/core/identity/secp256k1';
 import { Principal } from '@icp-sdk/core/principal';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { base64urlnopad } from '@scure/base';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type AuthContext,
   type AuthErrorCode,
@@ -37,7 +33,6 @@ import { verifySignature } from '../src/devnet/signature-schemes.ts';
 import { concatBytes, toHex, utf8 } from '../src/encoding/bytes.ts';
 import { CertificateSigner } from '../src/host/certificate.ts';
 import { delegationSignatureCbor } from '../src/identity/canister-sig.ts';
-import { type CborValue, decodeCbor, encodeCborSelfDescribed } from '../src/identity/cbor.ts';
 import {
   canisterSigPublicKeyDer,
   type DelegationFields,
@@ -46,12 +41,14 @@ import {
 } from '../src/identity/delegation.ts';
 import { SignatureMap } from '../src/identity/signature-map.ts';
 import { dataCertificateTree } from '../src/identity/test-certificate.ts';
+import { chainIdentity, rewrite } from './helpers/devnet-envelopes.ts';
 import {
   agentRequest,
   canisterNumber,
   type RequestKind,
   type RequestOptions,
 } from './helpers/devnet-requests.ts';
+import { useStubAuthenticator } from './helpers/webauthn.ts';
 
 const NOW_MS = Date.now();
 const NOW = BigInt(NOW_MS) * 1_000_000n;
@@ -61,8 +58,6 @@ const signer = new CertificateSigner(new Uint8Array(32).fill(9));
 const ctx: AuthContext = { nowNs: NOW, rootKey: signer.rootKey };
 const CANISTER = canisterNumber(7);
 const OTHER = canisterNumber(8);
-const inFuture = (ms: number) => new Date(NOW_MS + ms);
-const HOUR_MS = 3_600_000;
 
 const ed = (n: number) => Ed25519KeyIdentity.generate(new Uint8Array(32).fill(n));
 const x = (b: Uint8Array | ArrayBuffer) => toHex(new Uint8Array(b));
@@ -90,42 +85,6 @@ function expectRefused(
   expect(result.code).toBe(code);
   expect(result.status).toBe(400);
   expect(result.message).toMatch(/^[A-Z].*\S$/);
-}
-
-/** A decoded envelope, open to edits. */
-interface EditableEnvelope {
-  content: Record<string, CborValue>;
-  sender_pubkey?: Uint8Array;
-  sender_sig?: Uint8Array;
-  sender_delegation: { delegation: Record<string, CborValue>; signature: Uint8Array }[];
-}
-
-/** Decodes a body, lets `edit` change the envelope, and encodes it again (tag 55799). */
-function rewrite(body: Uint8Array, edit: (envelope: EditableEnvelope) => void): Uint8Array {
-  const envelope = decodeCbor(body) as unknown as EditableEnvelope;
-  edit(envelope);
-  return encodeCborSelfDescribed(envelope as unknown as CborValue);
-}
-
-/** A delegation chain from `keys[0]` through every later key; the identity signs with the last one. */
-async function chainIdentity(
-  keys: readonly SignIdentity[],
-  options: { expiration?: Date; targets?: Principal[][]; permissions?: (string | undefined)[] } = {},
-): Promise<DelegationIdentity> {
-  let chain: DelegationChain | undefined;
-  for (let i = 1; i < keys.length; i++) {
-    chain = await DelegationChain.create(
-      keys[i - 1]!,
-      keys[i]!.getPublicKey(),
-      options.expiration ?? inFuture(HOUR_MS),
-      {
-        previous: chain,
-        targets: options.targets?.[i - 1],
-        permissions: options.permissions?.[i - 1],
-      },
-    );
-  }
-  return DelegationIdentity.fromDelegation(keys.at(-1)!, chain!);
 }
 
 describe('accepted: bodies built by @icp-sdk/core 6.1, request id = requestIdOf', () => {
@@ -226,92 +185,29 @@ describe('accepted: bodies built by @icp-sdk/core 6.1, request id = requestIdOf'
 });
 
 describe('accepted: WebAuthn (DER-wrapped COSE key, OID 1.3.6.1.4.1.56387.1.1)', () => {
-  type Tweak = 'none' | 'challenge' | 'type' | 'signature';
-  let tweak: Tweak = 'none';
-  let privateKey: KeyObject;
-
   /** The authenticator behind `navigator.credentials.get`, as a browser answers WebAuthnIdentity.sign. */
-  beforeAll(() => {
-    vi.stubGlobal('navigator', {
-      credentials: {
-        get: async ({ publicKey }: { publicKey: { challenge: Uint8Array } }) => {
-          const challenge =
-            tweak === 'challenge' ? utf8('another message') : new Uint8Array(publicKey.challenge);
-          const clientDataJSON = utf8(
-            JSON.stringify({
-              type: tweak === 'type' ? 'webauthn.create' : 'webauthn.get',
-              challenge: base64urlnopad.encode(challenge),
-              origin: 'http://localhost:8000',
-              crossOrigin: false,
-            }),
-          );
-          // rpIdHash ‖ flags (UP, UV) ‖ signCount
-          const authenticatorData = concatBytes(sha256(utf8('localhost')), Uint8Array.of(0x05, 0, 0, 0, 1));
-          const signed = concatBytes(
-            authenticatorData,
-            sha256(tweak === 'signature' ? utf8('{}') : clientDataJSON),
-          );
-          const signature = sign('sha256', signed, privateKey);
-          return {
-            authenticatorAttachment: null,
-            response: { authenticatorData, clientDataJSON, signature: new Uint8Array(signature) },
-          };
-        },
-      },
-    });
-  });
-  afterAll(() => {
-    vi.unstubAllGlobals();
-  });
-
-  const b64 = (s: string | undefined) => base64urlnopad.decode(s!);
-  /** COSE_Key EC2 P-256 ES256 (RFC 9053 §7.1.1), laid out as authenticators and the spec's example do. */
-  function p256Identity(): WebAuthnIdentity {
-    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    privateKey = pair.privateKey;
-    const jwk = pair.publicKey.export({ format: 'jwk' });
-    const cose = concatBytes(
-      Uint8Array.of(0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20),
-      b64(jwk.x),
-      Uint8Array.of(0x22, 0x58, 0x20),
-      b64(jwk.y),
-    );
-    return new WebAuthnIdentity(utf8('credential-id'), cose, undefined);
-  }
-  /** COSE_Key RSA RS256 (RFC 8230 §4), a 2048-bit key as Windows Hello makes. */
-  function rsaIdentity(): WebAuthnIdentity {
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    privateKey = pair.privateKey;
-    const jwk = pair.publicKey.export({ format: 'jwk' });
-    const cose = concatBytes(
-      Uint8Array.of(0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20, 0x59, 0x01, 0x00),
-      b64(jwk.n),
-      Uint8Array.of(0x21, 0x43),
-      b64(jwk.e),
-    );
-    return new WebAuthnIdentity(utf8('credential-id'), cose, undefined);
-  }
+  const authenticator = useStubAuthenticator();
 
   it('P-256 (ES256) key signs the request', async () => {
-    tweak = 'none';
-    await expectAccepted(p256Identity(), 'call');
+    authenticator.fault = 'none';
+    await expectAccepted(authenticator.p256Identity(), 'call');
   });
 
   it('RSA (RS256) key signs the request', async () => {
-    tweak = 'none';
-    await expectAccepted(rsaIdentity(), 'query');
+    authenticator.fault = 'none';
+    await expectAccepted(authenticator.rsaIdentity(), 'query');
   });
 
   it('a WebAuthn key at the root of a delegation chain (the Internet Identity shape)', async () => {
-    tweak = 'none';
+    authenticator.fault = 'none';
     const session = await ECDSAKeyIdentity.generate();
-    await expectAccepted(await chainIdentity([p256Identity(), session]), 'call');
+    await expectAccepted(await chainIdentity([authenticator.p256Identity(), session]), 'call');
   });
 
   it('refused: challenge not base64url(message), type not webauthn.get, signature over other data', async () => {
-    const identity = p256Identity();
+    const identity = authenticator.p256Identity();
     for (const t of ['challenge', 'type', 'signature'] as const) {
-      tweak = t;
+      authenticator.fault = t;
       const { result } = await roundTrip(identity, 'call');
       expectRefused(result, 'BadSignature');
       expect(result.message).toContain(
@@ -463,7 +359,7 @@ describe('refused', () => {
   it('an unknown field in a delegation', async () => {
     const { req } = await roundTrip(await chainIdentity([ed(1), ed(2)]), 'query');
     const body = rewrite(req.body, (e) => {
-      e.sender_delegation[0]!.delegation.scope = 'all';
+      e.sender_delegation![0]!.delegation.scope = 'all';
     });
     expectRefused(await authenticate(body, 'query', CANISTER.toUint8Array(), ctx), 'MalformedEnvelope');
   });
@@ -471,7 +367,7 @@ describe('refused', () => {
   it('a delegation signature by the wrong key', async () => {
     const { req } = await roundTrip(await chainIdentity([ed(1), ed(2), ed(3)]), 'query');
     const body = rewrite(req.body, (e) => {
-      e.sender_delegation[1]!.signature = e.sender_delegation[0]!.signature;
+      e.sender_delegation![1]!.signature = e.sender_delegation![0]!.signature;
     });
     expectRefused(await authenticate(body, 'query', CANISTER.toUint8Array(), ctx), 'DelegationBadSignature');
   });

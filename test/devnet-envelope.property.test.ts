@@ -23,6 +23,7 @@ import {
   encodeCbor,
   encodeCborSelfDescribed,
 } from '../src/identity/cbor.ts';
+import { applyMutation, mutation } from './helpers/byte-mutations.ts';
 import {
   type AgentRequest,
   agentRequest,
@@ -72,51 +73,6 @@ beforeAll(async () => {
     if (!result.ok) throw new Error(`${s.name} does not authenticate: ${result.message}`);
   }
 });
-
-type Mutation =
-  | { readonly op: 'flip'; readonly at: number; readonly bit: number }
-  | { readonly op: 'set'; readonly at: number; readonly value: number }
-  | { readonly op: 'truncate'; readonly at: number }
-  | { readonly op: 'extend'; readonly tail: Uint8Array }
-  | { readonly op: 'insert'; readonly at: number; readonly bytes: Uint8Array }
-  | { readonly op: 'delete'; readonly at: number; readonly count: number };
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('extend' as const), tail: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
-  fc.record({
-    op: fc.constant('insert' as const),
-    at: fc.nat(),
-    bytes: fc.uint8Array({ minLength: 1, maxLength: 4 }),
-  }),
-  fc.record({ op: fc.constant('delete' as const), at: fc.nat(), count: fc.integer({ min: 1, max: 4 }) }),
-);
-
-function apply(body: Uint8Array, m: Mutation): Uint8Array {
-  const at = 'at' in m ? m.at % body.length : 0;
-  switch (m.op) {
-    case 'flip': {
-      const out = body.slice();
-      out[at]! ^= 1 << m.bit;
-      return out;
-    }
-    case 'set': {
-      const out = body.slice();
-      out[at] = m.value;
-      return out;
-    }
-    case 'truncate':
-      return body.slice(0, at);
-    case 'extend':
-      return new Uint8Array([...body, ...m.tail]);
-    case 'insert':
-      return new Uint8Array([...body.subarray(0, at), ...m.bytes, ...body.subarray(at)]);
-    case 'delete':
-      return new Uint8Array([...body.subarray(0, at), ...body.subarray(at + m.count)]);
-  }
-}
 
 const sample = () => fc.integer({ min: 0, max: 3 }).map((i) => samples[i]!);
 
@@ -188,7 +144,7 @@ describe('a damaged agent body is refused, or is the same request of the same se
   it('flip, set, truncate, extend, insert, delete', async () => {
     await fc.assert(
       fc.asyncProperty(sample(), fc.array(mutation, { minLength: 1, maxLength: 3 }), async (s, ms) => {
-        const body = ms.reduce(apply, s.body);
+        const body = ms.reduce(applyMutation, s.body);
         const result = await authenticate(body, s.kind, CANISTER, ctx);
         if (!result.ok) return;
         if (s.signed) {

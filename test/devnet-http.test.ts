@@ -10,7 +10,7 @@
  * metric are both unchanged, and most refused bodies are `create_identity` calls, which would move both.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type ActorSubclass, HttpAgent, type Identity, type SignIdentity } from '@icp-sdk/core/agent';
+import { type ActorSubclass, HttpAgent, type Identity } from '@icp-sdk/core/agent';
 import { IDL } from '@icp-sdk/core/candid';
 import {
   DelegationChain,
@@ -27,8 +27,9 @@ import { REQUEST_DOMAIN_SEPARATOR } from '../src/devnet/authenticate.ts';
 import { decodeEnvelope } from '../src/devnet/envelope.ts';
 import { MAX_BODY_BYTES } from '../src/devnet/server.ts';
 import { concatBytes, toHex, utf8 } from '../src/encoding/bytes.ts';
-import { type CborValue, decodeCbor, encodeCborSelfDescribed } from '../src/identity/cbor.ts';
+import { applyMutation, mutation } from './helpers/byte-mutations.ts';
 import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
+import { chainIdentity, rewrite } from './helpers/devnet-envelopes.ts';
 import {
   type AgentRequest,
   agentRequest,
@@ -36,7 +37,7 @@ import {
   type RequestKind,
   type RequestOptions,
 } from './helpers/devnet-requests.ts';
-import { StubAuthenticator } from './helpers/webauthn.ts';
+import { useStubAuthenticator } from './helpers/webauthn.ts';
 
 const MINUTE_MS = 60_000;
 const MINUTE_NS = 60_000_000_000n;
@@ -121,37 +122,6 @@ function readStateBody(identity: Identity, paths: Uint8Array[][]) {
   return agentRequest(identity, 'read_state', { expiry: nowNs() + 4n * MINUTE_NS, paths });
 }
 
-/** A decoded envelope, open to edits. */
-interface EditableEnvelope {
-  content: Record<string, CborValue>;
-  sender_pubkey?: Uint8Array;
-  sender_sig?: Uint8Array;
-}
-
-/** Decodes a body, lets `edit` change the envelope, and encodes it again (tag 55799). */
-function rewrite(body: Uint8Array, edit: (envelope: EditableEnvelope) => void): Uint8Array {
-  const envelope = decodeCbor(body) as unknown as EditableEnvelope;
-  edit(envelope);
-  return encodeCborSelfDescribed(envelope as unknown as CborValue);
-}
-
-/** A delegation chain from `keys[0]` through every later key; the identity signs with the last one. */
-async function chainIdentity(
-  keys: readonly SignIdentity[],
-  options: { expiration?: Date; targets?: Principal[]; permissions?: string } = {},
-): Promise<DelegationIdentity> {
-  let chain: DelegationChain | undefined;
-  for (let i = 1; i < keys.length; i++) {
-    chain = await DelegationChain.create(
-      keys[i - 1]!,
-      keys[i]!.getPublicKey(),
-      options.expiration ?? new Date(Date.now() + 60 * MINUTE_MS),
-      { previous: chain, targets: options.targets, permissions: options.permissions },
-    );
-  }
-  return DelegationIdentity.fromDelegation(keys.at(-1)!, chain!);
-}
-
 // ---- State: what a wrongly accepted request would change ----
 
 interface State {
@@ -197,9 +167,7 @@ async function expectRefused(
 // ---- 1. WebAuthn over HTTP ----
 
 describe('WebAuthn (passkey) identities over HTTP', () => {
-  const authenticator = new StubAuthenticator();
-  beforeAll(() => authenticator.install());
-  afterAll(() => authenticator.uninstall());
+  const authenticator = useStubAuthenticator();
 
   it('an HttpAgent with a WebAuthnIdentity: whoami, create_identity and identity_info as selfAuth(DER COSE key)', async () => {
     authenticator.fault = 'none';
@@ -285,7 +253,7 @@ describe('refusals: a 4xx with a sentence, and the canister never runs the reque
   });
 
   it('the canister outside the delegation’s targets', async () => {
-    const identity = await chainIdentity([ed(), ed()], { targets: [OTHER] });
+    const identity = await chainIdentity([ed(), ed()], { targets: [[OTHER]] });
     const { body } = await createIdentityBody(identity);
     await expectRefused(() => post(at('call'), body), 400, /not among the targets/);
   });
@@ -297,7 +265,7 @@ describe('refusals: a 4xx with a sentence, and the canister never runs the reque
   });
 
   it('permissions "queries" on /call; the same identity’s query is answered', async () => {
-    const identity = await chainIdentity([ed(), ed()], { permissions: 'queries' });
+    const identity = await chainIdentity([ed(), ed()], { permissions: ['queries'] });
     const { body } = await createIdentityBody(identity);
     await expectRefused(() => post(at('call'), body), 400, /limited to queries/);
     const actor = await d.actor(identity);
@@ -622,51 +590,6 @@ describe('the call queue is bounded', () => {
 
 // ---- 6. Properties over HTTP ----
 
-type Mutation =
-  | { readonly op: 'flip'; readonly at: number; readonly bit: number }
-  | { readonly op: 'set'; readonly at: number; readonly value: number }
-  | { readonly op: 'truncate'; readonly at: number }
-  | { readonly op: 'extend'; readonly tail: Uint8Array }
-  | { readonly op: 'insert'; readonly at: number; readonly bytes: Uint8Array }
-  | { readonly op: 'delete'; readonly at: number; readonly count: number };
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('extend' as const), tail: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
-  fc.record({
-    op: fc.constant('insert' as const),
-    at: fc.nat(),
-    bytes: fc.uint8Array({ minLength: 1, maxLength: 4 }),
-  }),
-  fc.record({ op: fc.constant('delete' as const), at: fc.nat(), count: fc.integer({ min: 1, max: 4 }) }),
-);
-
-function apply(body: Uint8Array, m: Mutation): Uint8Array {
-  const i = 'at' in m ? m.at % body.length : 0;
-  switch (m.op) {
-    case 'flip': {
-      const out = body.slice();
-      out[i]! ^= 1 << m.bit;
-      return out;
-    }
-    case 'set': {
-      const out = body.slice();
-      out[i] = m.value;
-      return out;
-    }
-    case 'truncate':
-      return body.slice(0, i);
-    case 'extend':
-      return concatBytes(body, m.tail);
-    case 'insert':
-      return concatBytes(body.subarray(0, i), m.bytes, body.subarray(i));
-    case 'delete':
-      return concatBytes(body.subarray(0, i), body.subarray(i + m.count));
-  }
-}
-
 /** Every status the endpoint may give a hostile body; never a 5xx. */
 const ALLOWED = new Set([200, 202, 400, 403, 404, 413, 415]);
 
@@ -726,7 +649,7 @@ describe('properties over HTTP: hostile bodies never crash the server nor reach 
         fc.array(mutation, { minLength: 1, maxLength: 3 }),
         async (index, ms) => {
           const s = samples[index]!;
-          const body = ms.reduce(apply, s.body);
+          const body = ms.reduce(applyMutation, s.body);
           const before = d.devnet.callsExecuted;
           const answer = await post(at(s.kind), body);
           expect(ALLOWED.has(answer.status), `${answer.status}: ${answer.text}`).toBe(true);

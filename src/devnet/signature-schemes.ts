@@ -20,7 +20,11 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { base64urlnopad } from '@scure/base';
 import { concatBytes, toHex, utf8 } from '../encoding/bytes.ts';
 import { decodeCbor, isCborMap } from '../identity/cbor.ts';
-import { parseCanisterSigPublicKeyDer, unwrapDerPublicKey } from '../identity/delegation.ts';
+import {
+  parseCanisterSigPublicKeyDer,
+  unwrapDerPublicKey,
+  WEBAUTHN_ALGORITHM_ID,
+} from '../identity/delegation.ts';
 import { sessionKeyKind } from '../identity/session-key.ts';
 import { type VerifyFailureReason, verifyCanisterSignature } from '../identity/verify.ts';
 
@@ -39,24 +43,6 @@ export type SignatureCheck =
       readonly reason: 'UnsupportedKey' | 'BadSignature';
       readonly detail: string;
     };
-
-/** `SEQUENCE { OID 1.3.6.1.4.1.56387.1.1 }` ("der-wrapped-cose"), as @icp-sdk/core `DER_COSE_OID`. */
-const WEBAUTHN_ALGORITHM_ID = Uint8Array.of(
-  0x30,
-  0x0c,
-  0x06,
-  0x0a,
-  0x2b,
-  0x06,
-  0x01,
-  0x04,
-  0x01,
-  0x83,
-  0xb8,
-  0x43,
-  0x01,
-  0x01,
-);
 
 /** "Ed25519 and ECDSA signatures": r ‖ s, or R ‖ S for Ed25519, 32 bytes each. */
 const PLAIN_SIGNATURE_BYTES = 64;

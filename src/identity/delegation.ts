@@ -113,23 +113,16 @@ export function delegationMessageHash(d: DelegationFields): Uint8Array {
 // ---------------------------------------------------------------------------------------------------------
 // Canister-signature public key (DER)
 
-/** `SEQUENCE { OID 1.3.6.1.4.1.56387.1.2 }` (no algorithm parameters). */
-const ALGORITHM_ID = Uint8Array.of(
-  0x30,
-  0x0c,
-  0x06,
-  0x0a,
-  0x2b,
-  0x06,
-  0x01,
-  0x04,
-  0x01,
-  0x83,
-  0xb8,
-  0x43,
-  0x01,
-  0x02,
-);
+/**
+ * DER `SEQUENCE { OID 1.3.6.1.4.1.56387.1.<kind> }` (no algorithm parameters): the algorithm identifier of one of
+ * the IC's own public-key kinds.
+ */
+const icAlgorithmId = (kind: number): Uint8Array =>
+  Uint8Array.of(0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xb8, 0x43, 0x01, kind);
+/** OID 1.3.6.1.4.1.56387.1.1 ("der-wrapped-cose", @icp-sdk/core `DER_COSE_OID`): a WebAuthn COSE key. */
+export const WEBAUTHN_ALGORITHM_ID: Uint8Array = icAlgorithmId(1);
+/** OID 1.3.6.1.4.1.56387.1.2: a canister-signature key. */
+const ALGORITHM_ID = icAlgorithmId(2);
 /** Principals are at most 29 bytes (spec "Principals"). */
 export const MAX_PRINCIPAL_LENGTH = 29;
 
