@@ -104,6 +104,16 @@ export function certifiedStateTree(facts: StateFacts): HashTree {
   );
 }
 
+/** The tree of an update round: only `/request_status/<id>/…` of its calls and `/time`. */
+export function roundTree(timeNs: bigint, statuses: readonly RequestStatus[]): HashTree {
+  return stateTree(
+    new Map<string, StateTree>([
+      ['request_status', new Map<Uint8Array, StateTree>(statuses.map((s) => [s.id, statusTree(s)]))],
+      ['time', encodeTime(timeNs)],
+    ]),
+  );
+}
+
 const labelBytes = (l: Label): Uint8Array => (typeof l === 'string' ? text(l) : l);
 
 /**
