@@ -1,8 +1,12 @@
 /**
- * Throughput and latency of `waxseal devnet` through unmodified HttpAgents on loopback. Starts the devnet as a
- * child process (`node bin/waxseal devnet --port 0`, a temporary data folder), then drives it from client
- * processes (scripts/bench-devnet-client.ts, forked): the agent's own checks, above all the BLS verification of
- * every update certificate, cost more than the server's work, so one client process cannot saturate the server.
+ * Throughput and latency of `waxseal devnet` on loopback. Starts the devnet as a child process (`node bin/waxseal
+ * devnet --port 0`, a temporary data folder), then drives it from client processes (scripts/bench-devnet-client.ts,
+ * forked). BENCH_CHECKS chooses the clients: `raw` (default; the server's capacity, bench/devnet*.json) POSTs
+ * request bodies built before the clock starts exactly as HttpAgent builds them; `server` uses HttpAgents with
+ * their two client-side checks off (bench/devnet-server*.json); `agent` uses default HttpAgents
+ * (bench/devnet-agent*.json). Through an HttpAgent a call costs the client more CPU than the server (request
+ * signing, fetch, CBOR, and BLS verification of every update certificate), so on a small machine those two modes
+ * measure the clients.
  *
  * Workloads: `whoami` as a query and as an update (a query method called through /api/v4/…/call, certified
  * reply), `email_challenge_status` (query, on a nonce from the caller's own `email_recovery_prepare`) and
@@ -12,15 +16,17 @@
  * devnet's main-thread CPU time (/proc/<pid>/task/<pid>/stat).
  *
  * Run: `npm run bench:devnet` (writes bench/devnet.json and bench/devnet-detail.json; exits non-zero when a
- * target of issue 9 is missed: whoami ≥ 1,000 queries/s and ≥ 300 updates/s with 32 clients, p99 < 50 ms, or
- * when a call failed). Before each run it waits (up to 60 s) for the machine to be quiet, and it reports the CPU
- * other jobs used during the window. Knobs: BENCH_PROCS (client processes for 32 callers, default 2),
- * BENCH_DURATION_MS, BENCH_WARMUP_MS, BENCH_MAX_CALLS (per caller), BENCH_WORKLOADS / BENCH_CLIENTS (a subset;
- * then the JSON files are not written), BENCH_DEVNET_ROOT (measure another checkout's devnet).
- * `BENCH_SWEEP=1,2,4,8 npm run bench:devnet` instead runs the whoami workloads with 32 callers over each number
- * of processes (writes bench/devnet-sweep.json). BENCH_DEVNET_NODE_ARGS passes flags to the devnet's node (e.g.
- * `--cpu-prof --cpu-prof-dir=/tmp/prof`; it is stopped with SIGTERM, so the profile is written), and
- * BENCH_CLIENT_NODE_ARGS to the clients'.
+ * target of issue 9 is missed in raw mode: whoami ≥ 1,000 queries/s and ≥ 300 updates/s with 32 clients, p99 <
+ * 50 ms; and in every mode when a call failed or raw clients ran out of update bodies inside the window). Before
+ * each run it waits (up to 60 s) for the machine to be quiet, and it reports the CPU other jobs used during the
+ * window. Knobs: BENCH_CHECKS (raw | server | agent), BENCH_PROCS (client processes for 32 callers, default 2),
+ * BENCH_RAW_UPDATES_PER_S (the update rate raw clients build bodies for, default 1,000), BENCH_DURATION_MS,
+ * BENCH_WARMUP_MS, BENCH_MAX_CALLS (per caller), BENCH_WORKLOADS / BENCH_CLIENTS (a subset; then the JSON files
+ * are not written), BENCH_DEVNET_ROOT (measure another checkout's devnet). `BENCH_SWEEP=1,2,4,8 npm run
+ * bench:devnet` instead runs the whoami workloads with 32 callers over each number of processes (writes
+ * bench/devnet-sweep.json, or devnet-server-sweep.json / devnet-agent-sweep.json). BENCH_DEVNET_NODE_ARGS passes
+ * flags to the devnet's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; it is stopped with SIGTERM, so the
+ * profile is written), and BENCH_CLIENT_NODE_ARGS to the clients'.
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +35,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import type {
+  Checks,
   ClientMessage,
   ClientSetup,
   ReportMessage,
@@ -43,19 +50,37 @@ const CLIENT = join(import.meta.dirname, 'bench-devnet-client.ts');
 const CONFIG = { app_origin: 'https://app.waxseal.test', mail_hosts: ['mail.waxseal.test'] };
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1000);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
-/** Client processes for the 32-caller runs (see BENCHMARKS.md for how this was chosen). */
-const PROCS = Number(process.env.BENCH_PROCS ?? 2);
 /**
- * `server` (default): clients skip the agent's two client-side checks (BLS verification of update certificates,
- * query signatures), which cost 5–35 ms of client CPU per call, so that the clients can saturate the server on a
- * 2-core machine; the summary (bench/devnet.json) and the targets are about the server. `agent`: the default
- * agent, writing bench/devnet-agent*.json (its figures are bounded by the clients' CPU, see BENCHMARKS.md).
+ * `raw` (default): clients POST request bodies they built before the clock started (signed, CBOR-encoded exactly
+ * as HttpAgent does) and only decode the replies, at a fraction of a millisecond of client CPU per call, so the
+ * server sets the rate; the summary (bench/devnet.json) and the targets are about the server. `server`: HttpAgents
+ * with the agent's two client-side checks off (BLS verification of update certificates, query signatures), still
+ * ≈ 5 ms of client CPU per call (bench/devnet-server*.json). `agent`: default HttpAgents, 5–35 ms of client CPU per
+ * call (bench/devnet-agent*.json). On a 2-core machine the last two are bounded by the clients (BENCHMARKS.md).
  */
-const CHECKS: 'agent' | 'server' = process.env.BENCH_CHECKS === 'agent' ? 'agent' : 'server';
-const SUFFIX = CHECKS === 'agent' ? '-agent' : '';
+const CHECKS: Checks =
+  process.env.BENCH_CHECKS === 'agent' || process.env.BENCH_CHECKS === 'server'
+    ? process.env.BENCH_CHECKS
+    : 'raw';
+if (process.env.BENCH_CHECKS !== undefined && process.env.BENCH_CHECKS !== CHECKS)
+  throw new Error(`BENCH_CHECKS must be raw, server or agent, not ${process.env.BENCH_CHECKS}`);
+const SUFFIX = CHECKS === 'raw' ? '' : `-${CHECKS}`;
+/**
+ * Client processes for the 32-caller runs (see BENCHMARKS.md for how this was chosen). Agent clients need both
+ * cores and are still the bottleneck. One raw process already saturates the server's main thread with queries,
+ * but its 5,000 update bodies last only ≈ 700 updates/s over a run, so raw runs use two as well.
+ */
+const PROCS = Number(process.env.BENCH_PROCS ?? 2);
 const CONCURRENCY = 32;
 /** Upper bound on the calls of one caller in one run (warm-up included), whatever the duration. */
 const MAX_CALLS_PER_CALLER = Number(process.env.BENCH_MAX_CALLS ?? 50_000);
+/**
+ * Raw updates: each call needs its own signed body, built before the run. A process builds enough for this rate
+ * (all processes together) over the warm-up, the window and one more second, times 1.5, and at most
+ * MAX_BODIES_PER_PROCESS (≈ 1 ms each to sign); a caller that runs out stops, and the run reports it.
+ */
+const RAW_UPDATES_PER_S = Number(process.env.BENCH_RAW_UPDATES_PER_S ?? 1000);
+const MAX_BODIES_PER_PROCESS = 5000;
 /** A subset of the workloads (comma-separated), for exploring; the summary files need the whoami ones. */
 const ONLY = process.env.BENCH_WORKLOADS?.split(',');
 /** Only the 1-caller or only the 32-caller runs (`BENCH_CLIENTS=32`), e.g. for a server profile of one load. */
@@ -259,6 +284,13 @@ export interface Row {
   /** Cores busy on the whole machine, and of those, used by neither the devnet nor the clients (other jobs). */
   machine_cpu: number;
   other_cpu: number;
+  /**
+   * Raw updates: the bodies the clients built (all processes) and the seconds that took (the slowest process);
+   * when a caller ran out, how long after the window's start (ms; less than the window: the rate is too low).
+   */
+  bodies?: number;
+  build_s?: number;
+  ran_out_after_ms?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -294,6 +326,17 @@ async function waitForQuiet(): Promise<number> {
   }
 }
 
+/** Bodies one raw client process builds for an update workload (0 for queries and the agent modes). */
+function updateBodies(workload: Workload, processes: number, callers: number): number {
+  if (CHECKS !== 'raw' || KIND[workload] !== 'update') return 0;
+  const seconds = (WARMUP_MS + DURATION_MS + 1000) / 1000;
+  return Math.min(
+    MAX_BODIES_PER_PROCESS,
+    callers * MAX_CALLS_PER_CALLER,
+    Math.ceil(((RAW_UPDATES_PER_S * seconds) / processes) * 1.5),
+  );
+}
+
 async function measure(devnet: Devnet, workload: Workload, processes: number, callers: number): Promise<Row> {
   const clients: ChildProcess[] = [];
   const reports: Promise<ReportMessage>[] = [];
@@ -309,6 +352,7 @@ async function measure(devnet: Devnet, workload: Workload, processes: number, ca
         process: i,
         maxCallsPerCaller: MAX_CALLS_PER_CALLER,
         checks: CHECKS,
+        updateBodies: updateBodies(workload, processes, callers),
       };
       const client = fork(CLIENT, [], {
         execArgv: [...CLIENT_NODE_ARGS, '--import', 'tsx'],
@@ -351,7 +395,7 @@ async function measure(devnet: Devnet, workload: Workload, processes: number, ca
     const after = await snapshot(devnet);
     for (const c of clients) c.send({ type: 'stop' });
     const results = await withTimeout(Promise.all(reports), 60_000, `${workload}: client reports`);
-    return summarise(workload, processes * callers, processes, results, before, after);
+    return summarise(workload, processes * callers, processes, results, before, after, measureFrom);
   } finally {
     // A client exits by itself after its report (writing its CPU profile if asked to); after 5 s it is killed.
     await Promise.race([Promise.all(exits), sleep(5000)]);
@@ -369,6 +413,7 @@ function summarise(
   reports: ReportMessage[],
   before: Snapshot,
   after: Snapshot,
+  measureFrom: number,
 ): Row {
   const latencies = reports.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const window = after.at - before.at;
@@ -384,6 +429,8 @@ function summarise(
   const machineCpu = after.machineCpuMs - before.machineCpuMs;
   const clientCpu = reports.reduce((s, r) => s + r.cpuMs, 0);
   const firstError = reports.find((r) => r.firstError)?.firstError;
+  const bodies = reports.reduce((n, r) => n + (r.bodies ?? 0), 0);
+  const ranOut = Math.min(...reports.map((r) => r.ranOutAt ?? Number.POSITIVE_INFINITY));
   return {
     workload,
     kind,
@@ -416,8 +463,15 @@ function summarise(
     client_elu: round(reports.reduce((s, r) => s + r.elu, 0) / reports.length, 2),
     machine_cpu: round(machineCpu / window, 2),
     other_cpu: round(Math.max(0, machineCpu / window - processCpu / window - clientCpu / DURATION_MS), 2),
+    ...(bodies > 0
+      ? { bodies, build_s: round(Math.max(...reports.map((r) => r.buildMs ?? 0)) / 1000, 1) }
+      : {}),
+    ...(Number.isFinite(ranOut) ? { ran_out_after_ms: round(ranOut - measureFrom, 0) } : {}),
   };
 }
+
+/** Rows whose raw clients ran out of update bodies before the window ended: their rate is not the server's. */
+const ranOutEarly = (r: Row) => r.ran_out_after_ms !== undefined && r.ran_out_after_ms < DURATION_MS;
 
 // ---- output ----
 
@@ -488,11 +542,15 @@ function printRows(rows: Row[]): void {
       'client ms/call': r.client_cpu_ms_per_call,
       'machine cores': r.machine_cpu,
       'other jobs cores': r.other_cpu,
+      'bodies (ran out, ms)': r.bodies === undefined ? '' : `${r.bodies} (${r.ran_out_after_ms ?? '-'})`,
     })),
   );
 }
 
-/** Writes bench/devnet.json and bench/devnet-detail.json; returns the targets missed (undefined: not a full run). */
+/**
+ * Writes bench/devnet${SUFFIX}.json and bench/devnet${SUFFIX}-detail.json; returns the targets missed (raw mode
+ * only; undefined: not a full run).
+ */
 function writeResults(rows: Row[], machine: string): string[] | undefined {
   const find = (w: Workload) => rows.find((r) => r.workload === w && r.clients === CONCURRENCY);
   const q = find('whoami_query');
@@ -514,21 +572,44 @@ function writeResults(rows: Row[], machine: string): string[] | undefined {
     duration_ms: DURATION_MS,
     processes_for_32_clients: PROCS,
     client_checks: CHECKS,
+    ...(CHECKS === 'raw' ? { raw_updates_per_s: RAW_UPDATES_PER_S } : {}),
     devnet: devnetVersion(),
     targets: TARGETS,
     rows,
   };
   writeFileSync(join(ROOT, 'bench', `devnet${SUFFIX}-detail.json`), `${JSON.stringify(detail, null, 2)}\n`);
-  if (CHECKS === 'agent') return []; // client-bound figures: reported, not held to the server's targets
+  // The targets are about the server: the agent modes' figures are bounded by the clients (reported, not held).
+  const raw = CHECKS === 'raw';
   return [
-    q.calls_per_s < TARGETS.query_per_s && `whoami queries/s ${q.calls_per_s} < ${TARGETS.query_per_s}`,
-    u.calls_per_s < TARGETS.update_per_s && `whoami updates/s ${u.calls_per_s} < ${TARGETS.update_per_s}`,
-    !(q.p99_ms < TARGETS.p99_ms) && `whoami query p99 ${q.p99_ms} ms ≥ ${TARGETS.p99_ms} ms`,
-    !(u.p99_ms < TARGETS.p99_ms) && `whoami update p99 ${u.p99_ms} ms ≥ ${TARGETS.p99_ms} ms`,
+    raw &&
+      q.calls_per_s < TARGETS.query_per_s &&
+      `target missed: whoami queries/s ${q.calls_per_s} < ${TARGETS.query_per_s}`,
+    raw &&
+      u.calls_per_s < TARGETS.update_per_s &&
+      `target missed: whoami updates/s ${u.calls_per_s} < ${TARGETS.update_per_s}`,
+    raw &&
+      !(q.p99_ms < TARGETS.p99_ms) &&
+      `target missed: whoami query p99 ${q.p99_ms} ms ≥ ${TARGETS.p99_ms} ms`,
+    raw &&
+      !(u.p99_ms < TARGETS.p99_ms) &&
+      `target missed: whoami update p99 ${u.p99_ms} ms ≥ ${TARGETS.p99_ms} ms`,
+  ].filter((m): m is string => typeof m === 'string');
+}
+
+/** Failed calls, and raw runs whose clients ran out of update bodies inside the window (in every mode). */
+function problems(rows: Row[]): string[] {
+  return [
     ...rows
       .filter((r) => r.errors > 0)
       .map((r) => `${r.workload} (${r.clients} clients): ${r.errors} failed calls, e.g. ${r.first_error}`),
-  ].filter((m): m is string => typeof m === 'string');
+    ...rows
+      .filter(ranOutEarly)
+      .map(
+        (r) =>
+          `${r.workload} (${r.clients} clients): the clients ran out of their ${r.bodies} update bodies ` +
+          `${r.ran_out_after_ms} ms into the ${DURATION_MS} ms window (raise BENCH_RAW_UPDATES_PER_S)`,
+      ),
+  ];
 }
 
 /** The measured checkout's commit, marked when src/ or bin/ have uncommitted changes (read-only git commands). */
@@ -568,9 +649,18 @@ try {
       }
     }
     printRows(rows);
-    const out = join(ROOT, 'bench', 'devnet-sweep.json');
-    const sweep = { date: new Date().toISOString(), machine, devnet: devnetVersion(), rows };
+    const out = join(ROOT, 'bench', `devnet${SUFFIX}-sweep.json`);
+    const sweep = {
+      date: new Date().toISOString(),
+      machine,
+      client_checks: CHECKS,
+      devnet: devnetVersion(),
+      rows,
+    };
+    mkdirSync(join(ROOT, 'bench'), { recursive: true });
     writeFileSync(out, `${JSON.stringify(sweep, null, 2)}\n`);
+    for (const m of problems(rows)) console.error(`bench:devnet: ${m}`);
+    failed = problems(rows).length > 0;
   } else {
     if (CONCURRENCY % PROCS !== 0) throw new Error(`BENCH_PROCS=${PROCS} does not divide ${CONCURRENCY}`);
     const rows: Row[] = [];
@@ -587,13 +677,13 @@ try {
     printRows(rows);
     console.log(`\n${markdown(rows)}\n`);
     const missed = writeResults(rows, machine);
+    const wrong = [...(missed ?? []), ...problems(rows)];
+    for (const m of wrong) console.error(`bench:devnet: ${m}`);
+    failed = wrong.length > 0;
     if (missed === undefined) {
       console.error('bench:devnet: only some workloads ran; bench/devnet*.json are left as they were');
-    } else if (missed.length > 0) {
-      for (const m of missed) console.error(`bench:devnet: target missed: ${m}`);
-      failed = true;
-    } else {
-      console.error('bench:devnet: all targets met');
+    } else if (!failed) {
+      console.error(`bench:devnet: ${CHECKS === 'raw' ? 'all targets met' : 'no failed calls'}`);
     }
   }
 } catch (e) {

@@ -10,7 +10,7 @@
 import { encodeCbor } from '../identity/cbor.ts';
 import { leb128 } from '../identity/delegation.ts';
 import type { HashTree, Label } from '../identity/hash-tree.ts';
-import { compareBytes, forkHash, pruned, reconstruct } from '../identity/hash-tree.ts';
+import { compareBytes, pruned, reconstruct } from '../identity/hash-tree.ts';
 import { encodeTime, type StateTree, stateTree } from '../identity/test-certificate.ts';
 
 export interface SubnetFacts {
@@ -128,25 +128,40 @@ export function witness(tree: HashTree, paths: readonly (readonly Label[])[]): H
   );
 }
 
+/**
+ * Subtree hashes, remembered per tree node: a round cuts one witness per call from the same tree, and hashing the
+ * whole tree for each of them made a round's cost grow with the square of its size.
+ */
+const subtreeHashes = new WeakMap<HashTree, Uint8Array>();
+
+function hashOf(tree: HashTree): Uint8Array {
+  let h = subtreeHashes.get(tree);
+  if (!h) {
+    h = reconstruct(tree);
+    subtreeHashes.set(tree, h);
+  }
+  return h;
+}
+
 function cut(tree: HashTree, paths: readonly (readonly Uint8Array[])[]): HashTree {
   if (paths.some((p) => p.length === 0)) return tree;
-  if (paths.length === 0) return pruned(reconstruct(tree));
+  if (paths.length === 0) return pruned(hashOf(tree));
   switch (tree[0]) {
     case 0:
       return tree;
     case 1: {
       const left = cut(tree[1], paths);
       const right = cut(tree[2], paths);
-      if (left[0] === 4 && right[0] === 4) return pruned(forkHash(left[1], right[1]));
+      if (left[0] === 4 && right[0] === 4) return pruned(hashOf(tree));
       return [1, left, right];
     }
     case 2: {
       const label = tree[1];
       const rest = paths.filter((p) => compareBytes(p[0] as Uint8Array, label) === 0).map((p) => p.slice(1));
-      return rest.length === 0 ? pruned(reconstruct(tree)) : [2, label, cut(tree[2], rest)];
+      return rest.length === 0 ? pruned(hashOf(tree)) : [2, label, cut(tree[2], rest)];
     }
     default:
       // A leaf or a pruned node under a path that goes deeper: nothing more to reveal.
-      return tree[0] === 3 ? pruned(reconstruct(tree)) : tree;
+      return tree[0] === 3 ? pruned(hashOf(tree)) : tree;
   }
 }
