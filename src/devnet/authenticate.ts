@@ -15,12 +15,13 @@
 // the developer; an expiry refusal starts with `Invalid request expiry: `, which makes HttpAgent sync its
 // clock and retry.
 
-import { bytesEqual, concatBytes, toHex, utf8 } from '../encoding/bytes.ts';
+import { bytesEqual, concatBytes, toHex } from '../encoding/bytes.ts';
 import {
   MAX_PRINCIPAL_LENGTH,
   principalToText,
   selfAuthenticatingPrincipal,
 } from '../identity/delegation.ts';
+import { domainSeparator } from '../identity/hash-tree.ts';
 import { type DelegationErrorCode, isoFromNs, verifyDelegationChain } from './delegation-chain.ts';
 import { decodeEnvelope, type EnvelopeErrorCode } from './envelope.ts';
 import { verifySignature } from './signature-schemes.ts';
@@ -89,7 +90,7 @@ export type AuthResult<E extends Endpoint = Endpoint> =
 /** The anonymous principal ("Principals" → "Special forms of Principals"). */
 const ANONYMOUS = Uint8Array.of(0x04);
 /** `0x0A · "ic-request"`: the domain separator of `sender_sig` ("Authentication"). */
-export const REQUEST_DOMAIN_SEPARATOR: Uint8Array = concatBytes(Uint8Array.of(10), utf8('ic-request'));
+export const REQUEST_DOMAIN_SEPARATOR: Uint8Array = domainSeparator('ic-request');
 /** The replica's `MAX_INGRESS_TTL` (dfinity/ic rs/limits)… */
 export const MAX_INGRESS_TTL_NS = 5n * 60n * 1_000_000_000n;
 /** …plus its `PERMITTED_DRIFT_AT_VALIDATOR`: the latest expiry accepted is now + 5 min + 30 s. */

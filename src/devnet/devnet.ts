@@ -13,7 +13,8 @@
 
 import { createHash } from 'node:crypto';
 import { Principal } from '@icp-sdk/core/principal';
-import { toHex } from '../encoding/bytes.ts';
+import { hex } from '@scure/base';
+import { decodeBase64, encodeBase64, toHex } from '../encoding/bytes.ts';
 import { CertificateSigner } from '../host/certificate.ts';
 import { IcHost, localCanisterId } from '../host/host.ts';
 import { type CallResult, RejectCode } from '../host/types.ts';
@@ -100,20 +101,19 @@ function toStored(s: RequestStatus): StoredStatus {
     status: o.status,
   };
   return o.status === 'replied'
-    ? { ...base, reply: Buffer.from(o.reply).toString('base64') }
+    ? { ...base, reply: encodeBase64(o.reply) }
     : { ...base, rejectCode: o.rejectCode, rejectMessage: o.rejectMessage, errorCode: o.errorCode };
 }
 
 function fromStored(s: StoredStatus): RequestStatus {
-  const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
   return {
-    id: bytes(s.id),
-    sender: bytes(s.sender),
-    canisterId: bytes(s.canister),
+    id: hex.decode(s.id),
+    sender: hex.decode(s.sender),
+    canisterId: hex.decode(s.canister),
     ingressExpiry: BigInt(s.expiry),
     outcome:
       s.status === 'replied'
-        ? { status: 'replied', reply: new Uint8Array(Buffer.from(s.reply ?? '', 'base64')) }
+        ? { status: 'replied', reply: decodeBase64(s.reply ?? '') ?? new Uint8Array(0) }
         : {
             status: 'rejected',
             rejectCode: s.rejectCode ?? RejectCode.SysUnknown,
@@ -134,8 +134,12 @@ function outcomeOf(result: CallResult): RequestStatus['outcome'] {
       };
 }
 
-/** Public custom sections of a module (`icp:public <name>`), as /canister/<id>/metadata shows them. */
-function publicMetadata(module: WebAssembly.Module): Map<string, Uint8Array> {
+/**
+ * Public custom sections of a module (`icp:public <name>`), as /canister/<id>/metadata shows them. Read from the
+ * host's compiled module (cached by content hash), so the wasm is not compiled a second time.
+ */
+async function moduleMetadata(host: IcHost, wasm: Uint8Array): Promise<Map<string, Uint8Array>> {
+  const { module } = await host.prepare(wasm);
   const out = new Map<string, Uint8Array>();
   for (const section of ['candid:service', 'candid:args', 'motoko:compiler']) {
     const [found] = WebAssembly.Module.customSections(module, `icp:public ${section}`);
@@ -238,13 +242,12 @@ export class Devnet {
         options,
         started: { mode: 'installed', replayedRounds: 0, tornTail: false },
         statuses: [],
-        metadata: publicMetadata((await host.prepare(options.wasm)).module),
+        metadata: await moduleMetadata(host, options.wasm),
       });
     }
     const loaded = data.load();
-    const hexBytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
     const now = wall > loaded.timeNs ? wall : loaded.timeNs + 1n;
-    const host = await IcHost.create({ now, rootSecretKey: hexBytes(loaded.identity.rootSecretKey) });
+    const host = await IcHost.create({ now, rootSecretKey: hex.decode(loaded.identity.rootSecretKey) });
     const canisterId = Principal.fromText(loaded.identity.canisterId);
     await host.resume(options.wasm, {
       canisterId,
@@ -256,12 +259,12 @@ export class Devnet {
     const devnet = new Devnet({
       host,
       canisterId,
-      node: new NodeSigner(hexBytes(loaded.identity.nodeSecretKey)),
+      node: new NodeSigner(hex.decode(loaded.identity.nodeSecretKey)),
       data,
       options,
       started: { mode: 'resumed', replayedRounds: loaded.replayed, tornTail: loaded.tornTail },
       statuses: loaded.statuses.map(fromStored).filter((s) => s.ingressExpiry >= now),
-      metadata: publicMetadata((await host.prepare(options.wasm)).module),
+      metadata: await moduleMetadata(host, options.wasm),
     });
     // post_upgrade and its timers changed stable memory: make that durable before serving anyone.
     await devnet.host.tick();
@@ -278,13 +281,13 @@ export class Devnet {
     this.tickTimer.unref();
   }
 
-  get rootKey(): Uint8Array {
-    return this.host.rootKey;
+  /** The wall clock (ns) the devnet follows: the replica's "now" for ingress expiry checks. */
+  wallTime(): bigint {
+    return this.wallClock();
   }
 
-  /** Host time (ns) of the last certified state. */
-  get time(): bigint {
-    return this.host.time;
+  get rootKey(): Uint8Array {
+    return this.host.rootKey;
   }
 
   get queuedCalls(): number {

@@ -152,8 +152,6 @@ function send(res: ServerResponse, status: number, type: string, body: Uint8Arra
 const sendCbor = (res: ServerResponse, status: number, value: CborValue) =>
   send(res, status, 'application/cbor', encodeCborSelfDescribed(value));
 
-const wallNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
-
 class Handler {
   /** Wall time from the first byte read to the response written, summed over requests (for /_devnet/stats). */
   handlerMs = 0;
@@ -256,7 +254,7 @@ class Handler {
     ecid: Uint8Array | null,
   ): Promise<Extract<AuthenticatedRequest, { kind: E }>> {
     const result = await authenticate(body, endpoint, ecid, {
-      nowNs: wallNs(),
+      nowNs: this.devnet.wallTime(),
       rootKey: this.devnet.rootKey,
     });
     if (!result.ok) throw new HttpRefusal(result.status, result.message);
