@@ -373,7 +373,6 @@ describe('refusals: a 4xx with a sentence, and the canister never runs the reque
   it('an unknown route: 404', async () => {
     const { body } = await createIdentityBody(ed());
     for (const path of [
-      '/',
       '/api/v2/nothing',
       `/api/v4/canister/${cid.toText()}/query`,
       `/api/v5/canister/${cid.toText()}/call`,
@@ -381,6 +380,17 @@ describe('refusals: a 4xx with a sentence, and the canister never runs the reque
     ]) {
       await expectRefused(() => post(path, body), 404, `No such endpoint: ${path}`);
     }
+  });
+
+  it('GET / is a page saying what the endpoint is and how to connect; POST / is 405', async () => {
+    const page = await request('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = page.text;
+    expect(html).toContain(cid.toText());
+    expect(html).toContain('shouldFetchRootKey: true');
+    const { body } = await createIdentityBody(ed());
+    await expectRefused(() => post('/', body), 405, /use GET/);
   });
 
   it('GET on a POST route, POST on a GET route: 405 with Allow', async () => {
