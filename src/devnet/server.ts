@@ -179,7 +179,10 @@ code,pre{background:#f3f3f3;border-radius:4px;padding:.1rem .3rem}pre{padding:.8
 <pre>import { HttpAgent } from '@icp-sdk/core/agent';
 import { createActor } from './canister/declarations/waxseal.ts';
 
-const agent = await HttpAgent.create({ host: '${url}', shouldFetchRootKey: true });
+const agent = await HttpAgent.create({
+  host: '${url}',
+  shouldFetchRootKey: true,
+});
 const waxseal = createActor('${id}', { agent });
 console.log(await waxseal.config());</pre>
 <p>The web app and the mail gateway will appear beside it in <code>npm start</code>'s table. See the README,
