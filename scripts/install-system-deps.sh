@@ -8,6 +8,7 @@ PKGS=(
   swaks                               # SMTP client for gateway tests
   bind9 bind9-utils bind9-dnsutils    # named, dnssec-signzone, delv (DNSSEC fixtures and differential tests)
   dnsdist unbound                     # DoH front end, second validator
+  postfix                             # smtp-sink/smtp-source: the ceiling in npm run bench:gateway (never started)
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -20,5 +21,7 @@ fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 echo "install-system-deps: installing ${missing[*]}"
+# postfix installed without a configuration: no main.cf, so no MTA starts; only its test tools are used.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -4,7 +4,7 @@
  * `{"url","canister_id","root_key"}`, for scripts to read; everything else goes to stderr. SIGINT and SIGTERM
  * finish the running round, write a snapshot and exit 0.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigArgError, encodeConfigArg } from '../devnet/config-arg.ts';
@@ -14,6 +14,7 @@ import { serveDevnet } from '../devnet/server.ts';
 import { toHex } from '../encoding/bytes.ts';
 import { InstallError } from '../host/host.ts';
 import { UsageError } from './errors.ts';
+import { takeLock } from './lock-file.ts';
 
 export const DEVNET_USAGE =
   'waxseal devnet [--port 4943] [--data .waxseal/devnet] [--clean] [--config <config.json>] [--wasm <file>]';
@@ -33,24 +34,6 @@ function readConfig(file: string): Uint8Array {
     if (e instanceof ConfigArgError) throw new UsageError(`config ${file}: ${e.message}`);
     throw e;
   }
-}
-
-/** One devnet per data folder: a second one would interleave journal records. */
-function takeLock(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const lock = join(dataDir, 'devnet.lock');
-  if (existsSync(lock)) {
-    const pid = Number(readFileSync(lock, 'utf8').trim());
-    let alive = false;
-    try {
-      alive = Number.isInteger(pid) && pid > 0 && process.kill(pid, 0);
-    } catch {
-      alive = false;
-    }
-    if (alive) throw new UsageError(`another devnet (pid ${pid}) is using ${dataDir}`);
-  }
-  writeFileSync(lock, `${process.pid}\n`);
-  return () => rmSync(lock, { force: true });
 }
 
 export async function devnetCommand(argv: string[]): Promise<{ out: string; code: number }> {
@@ -77,7 +60,7 @@ export async function devnetCommand(argv: string[]): Promise<{ out: string; code
   const arg = values.config === undefined ? encodeConfigArg(null) : readConfig(values.config);
   const dataDir = resolve(values.data);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const unlock = takeLock(dataDir);
+  const unlock = takeLock(dataDir, 'devnet.lock', 'devnet');
   let devnet: Devnet;
   try {
     devnet = await Devnet.open({

@@ -1,0 +1,105 @@
+/**
+ * A real `waxseal gateway` process for the gateway suites, in front of the compiled canister behind the devnet
+ * endpoint (test/helpers/devnet.ts), configured through its TOML file as an operator would
+ * (scripts/local-stack/gateway.ts writes it).
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type GatewayProcess,
+  type GatewayReady,
+  type GatewaySettings,
+  startGateway,
+  writeGatewayConfig,
+} from '../../scripts/local-stack/gateway.ts';
+import { exited, terminate } from '../../scripts/local-stack/process.ts';
+
+export interface TestGateway extends GatewayReady {
+  process: GatewayProcess;
+  host: string;
+  port: number;
+  dir: string;
+  spoolDir: string;
+  /** Message files in the spool right now. */
+  spooled(): string[];
+  /** Log lines with `event` (and optionally `outcome`). */
+  events(event: string, outcome?: string): Record<string, unknown>[];
+  /** Waits until `pred` holds over the log lines (bounded). */
+  waitFor(
+    pred: (logs: Record<string, unknown>[]) => boolean,
+    timeoutMs?: number,
+    what?: string,
+  ): Promise<void>;
+  /** SIGTERM and wait; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  kill9(): Promise<void>;
+  metrics(): Promise<string>;
+}
+
+export type TestGatewayOptions = Partial<Omit<GatewaySettings, 'canisterUrl' | 'canisterId'>> & {
+  /** Reuse this folder (spool and key) instead of a fresh one: a restart. */
+  dir?: string;
+};
+
+export async function startTestGateway(
+  canisterUrl: string,
+  canisterId: string,
+  o: TestGatewayOptions = {},
+): Promise<TestGateway> {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'waxseal-gateway-'));
+  const spoolDir = join(dir, 'spool');
+  const settings: GatewaySettings = {
+    smtpListen: '127.0.0.1:0',
+    opsListen: '127.0.0.1:0',
+    spoolDir,
+    keyFile: join(dir, 'gateway.key'),
+    dohUrls: [],
+    limits: { connectionsPerIp: 1000, messagesPerMinute: 100_000 },
+    ...o,
+    canisterUrl,
+    canisterId,
+  };
+  const proc = startGateway(writeGatewayConfig(dir, settings), { detached: false });
+  const ready = await proc.ready;
+  const [host, port] = [
+    ready.smtp.slice(0, ready.smtp.lastIndexOf(':')),
+    Number(ready.smtp.split(':').pop()),
+  ];
+  const logs = proc.logs;
+  return {
+    ...ready,
+    process: proc,
+    host,
+    port,
+    dir,
+    spoolDir,
+    spooled: () => readdirSync(spoolDir).filter((f) => f.endsWith('.msg')),
+    events: (event, outcome) =>
+      logs().filter((l) => l.event === event && (outcome === undefined || l.outcome === outcome)),
+    async waitFor(pred, timeoutMs = 15_000, what = 'log condition') {
+      const deadline = Date.now() + timeoutMs;
+      while (!pred(logs())) {
+        if (Date.now() > deadline) throw new Error(`gateway: no ${what} within ${timeoutMs} ms`);
+        if (exited(proc.running.proc)) throw new Error(`gateway exited:\n${proc.running.log()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      await terminate(proc.running.proc);
+      return proc.running.proc.exitCode;
+    },
+    async kill9() {
+      const p = proc.running.proc;
+      if (exited(p)) return;
+      const gone = new Promise((r) => p.once('exit', r));
+      p.kill('SIGKILL');
+      await gone;
+    },
+    metrics: async () => (await fetch(`${ready.ops}/metrics`)).text(),
+  };
+}
+
+export function removeGatewayDir(g: TestGateway): void {
+  rmSync(g.dir, { recursive: true, force: true });
+}
