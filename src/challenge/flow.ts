@@ -11,7 +11,7 @@
  *    (`AddressMismatch`, exact lowercase comparison, no provider-specific normalization), the challenge nonce
  *    alone in the Subject (nonce.ts; `NonceMismatch`), at least one DKIM-Signature whose tags parse, whose d=
  *    could align with the From domain (relaxed, the loosest rule: otherwise `DmarcNotAligned`) and whose h=
- *    covers Subject (`SubjectNotSigned`);
+ *    covers Subject (`SubjectNotSigned`): candidates.ts, which the gateway's proof builder shares;
  * 4. DNS path (§8): a proof attached → DNSSEC (proof-lookup.ts) and the full verifyEmail; else DoH answers given
  *    and the From domain allowed → verifyEmail over them; else, with the body hash of the candidate signatures
  *    checked first (a body that already fails is `DkimFailed` without asking for keys, its key check reported
@@ -33,18 +33,16 @@ import { pureCrypto } from '../crypto/pure.ts';
 import { canonicalizeBody } from '../dkim/canonicalize.ts';
 import { keyRecordName } from '../dkim/key.ts';
 import type { SignatureResult } from '../dkim/result.ts';
-import { type DkimSignature, parseSignature } from '../dkim/signature.ts';
-import { isAligned } from '../dmarc/alignment.ts';
 import type { TxtAnswer, TxtLookup } from '../dns/lookup.ts';
 import type { ZoneKeyCache } from '../dnssec/chain.ts';
 import type { TrustAnchor } from '../dnssec/dnskey.ts';
 import { bytesEqual } from '../encoding/bytes.ts';
-import { LIMITS } from '../limits.ts';
 import type { Address } from '../mail/address.ts';
 import { parseFrom } from '../mail/from.ts';
 import { fieldsNamed, type Message, parseMessage } from '../mail/message.ts';
 import { checkOccurrences } from '../mail/occurrence.ts';
 import { type EmailVerdict, verifyEmail } from '../verify-email.ts';
+import { type Candidate, couldAlign, MAX_DNS_NAME, selectCandidates, sigLabel } from './candidates.ts';
 import { CODEC_LIMITS, clampText } from './codec.ts';
 import { findNonceInSubject } from './nonce.ts';
 import { type NameVerdict, proofLookup } from './proof-lookup.ts';
@@ -172,10 +170,6 @@ function unchanged(code: ChallengeCode, message: string, checks: readonly Check[
   return { kind: 'unchanged', code, message, checks };
 }
 
-function sigLabel(index: number): string {
-  return `dkim[${index + 1}]`;
-}
-
 /** The per-signature checks of the verdict, flattened: a summary line, then each step. */
 export function signatureChecks(signatures: readonly SignatureResult[]): Check[] {
   const out: Check[] = [];
@@ -201,13 +195,6 @@ function dnsChecks(log: readonly DnsRecord[]): Check[] {
 // ---------------------------------------------------------------------------------------------------------------
 // Step 3: everything that needs no DNS
 
-interface Candidate {
-  readonly index: number;
-  readonly sig: DkimSignature;
-  /** `<selector>._domainkey.<d>`, lowercase. */
-  readonly keyName: string;
-}
-
 type Precheck =
   | {
       readonly ok: true;
@@ -217,12 +204,6 @@ type Precheck =
       readonly checks: readonly Check[];
     }
   | { readonly ok: false; readonly code: ChallengeCode; readonly detail: string; readonly checks: Check[] };
-
-/** RFC 1035 §2.3.4 in presentation form without the trailing dot. */
-const MAX_DNS_NAME = 253;
-
-/** The loosest alignment any DMARC record allows (protocol.md §6): the one rule lives in src/dmarc/alignment.ts. */
-const relaxedAligned = (d: string, fromDomain: string): boolean => isAligned(d, fromDomain, 'r');
 
 function precheck(bytes: Uint8Array, challenge: Challenge, now: number, prior: readonly Check[]): Precheck {
   const checks = [...prior];
@@ -265,53 +246,10 @@ function precheck(bytes: Uint8Array, challenge: Challenge, now: number, prior: r
   }
   checks.push(pass('subject', `the Subject holds ${challenge.nonce}`));
 
-  const fields = fieldsNamed(message, 'dkim-signature').slice(0, LIMITS.dkimSignatures);
-  if (fields.length === 0) return stop('NoSignature', 'dkim', 'the message has no DKIM-Signature');
-  const fromDomain = from.value.domain;
-  const parsedSigs = fields.map((f) => parseSignature(f.value, now));
-  let usable = 0;
-  const aligned: Candidate[] = [];
-  /** Why each signature whose d= could align failed to parse (expired, bad tags, …), first one first. */
-  const alignedInvalid: string[] = [];
-  parsedSigs.forEach((p, index) => {
-    const label = `${sigLabel(index)} candidate`;
-    if (!p.ok) {
-      const d = p.labels.domain;
-      const why = `d=${d ?? '?'}: ${p.reason}: ${p.detail}`;
-      if (d !== null && relaxedAligned(d, fromDomain)) alignedInvalid.push(why);
-      checks.push(fail(label, why));
-      return;
-    }
-    usable++;
-    const { sig } = p;
-    if (!relaxedAligned(sig.domain, fromDomain)) {
-      checks.push(fail(label, `d=${sig.domain} can never align with ${fromDomain}`));
-      return;
-    }
-    const keyName = keyRecordName(sig.selector, sig.domain);
-    if (keyName.length > MAX_DNS_NAME) {
-      checks.push(fail(label, `${keyName.slice(0, 40)}… is longer than a DNS name can be`));
-      return;
-    }
-    aligned.push({ index, sig, keyName });
-  });
-  if (aligned.length === 0) {
-    if (alignedInvalid.length > 0) return stop('DkimFailed', 'dkim', alignedInvalid[0]!);
-    if (usable === 0) return stop('DkimFailed', 'dkim', 'no DKIM-Signature field is valid');
-    return stop('DmarcNotAligned', 'dkim', `no signature's d= is ${fromDomain} or below it`);
-  }
-  const candidates = aligned.filter((c) => c.sig.signedHeaders.includes('subject'));
-  for (const c of aligned) {
-    const covers = candidates.includes(c);
-    checks.push(
-      (covers ? pass : fail)(
-        `${sigLabel(c.index)} candidate`,
-        `d=${c.sig.domain} s=${c.sig.selector}: ${covers ? 'covers Subject' : 'h= does not cover Subject'}`,
-      ),
-    );
-  }
-  if (candidates.length === 0) return stop('SubjectNotSigned', 'dkim', 'no aligned signature covers Subject');
-  return { ok: true, message, from: from.value, candidates, checks };
+  const selected = selectCandidates(message, from.value.domain, now);
+  checks.push(...selected.checks);
+  if (!selected.ok) return { ok: false, code: selected.code, detail: selected.detail, checks };
+  return { ok: true, message, from: from.value, candidates: selected.candidates, checks };
 }
 
 /** RFC 6376 §3.7 body hash of each candidate, before any key is known; keeps those that match. */
@@ -396,7 +334,7 @@ export function mapVerdict(
       return { code: verdict.reason, message: verdict.detail };
     case 'NoPassingSignature': {
       const relevant = verdict.signatures.filter(
-        (s) => s.domain !== null && fromDomain !== null && relaxedAligned(s.domain, fromDomain),
+        (s) => s.domain !== null && fromDomain !== null && couldAlign(s.domain, fromDomain),
       );
       for (const s of relevant) {
         if (s.reason !== 'KeyLookupFailed' || s.selector === null || s.domain === null) continue;

@@ -24,7 +24,7 @@ export async function gatewayCommand(argv: string[]): Promise<{ out: string; cod
     strict: true,
     allowPositionals: false,
   });
-  if (values.config === undefined) throw new UsageError(`--config is required\nusage: ${GATEWAY_USAGE}`);
+  if (values.config === undefined) throw new UsageError(`--config is required (usage: ${GATEWAY_USAGE})`);
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(values.config);

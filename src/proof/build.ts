@@ -15,6 +15,10 @@
  *
  * Whatever was built is validated with src/dnssec/chain.ts before it is returned: the verdict is the one a
  * verifier of these bytes reaches. Browser-safe (no Node builtins).
+ *
+ * This file is the generic builder; what an email needs proven lives beside it (email.ts: one domain's keys and
+ * DMARC record; message.ts: the names one received message needs), built on QuerySession, collect and
+ * encodeWithinLimits from here.
  */
 import { DnsFormatError } from '../dns/errors.ts';
 import {
@@ -22,7 +26,6 @@ import {
   isAtOrBelow,
   type Name,
   nameEquals,
-  nameFromText,
   nameKey,
   nameToText,
   parentName,
@@ -33,7 +36,7 @@ import { CLASS_IN, TYPE, typeToText } from '../dns/types.ts';
 import { type ValidateOptions, validateRecords } from '../dnssec/chain.ts';
 import { bitmapTypes, deniesDs, matchingNsec3 } from '../dnssec/denial.ts';
 import { anchorOwner } from '../dnssec/dnskey.ts';
-import type { BogusReason, ChainVerdict } from '../dnssec/result.ts';
+import type { ChainVerdict } from '../dnssec/result.ts';
 import { parseRrsig } from '../dnssec/rrsig.ts';
 import { toHex } from '../encoding/bytes.ts';
 import { LIMITS } from '../limits.ts';
@@ -93,8 +96,11 @@ interface Question {
 
 const qkey = (name: Name, type: number) => `${nameKey(name)}|${type}`;
 
-/** Answers shared by the builds of one call; each question is asked once even when builds run in parallel. */
-class QuerySession {
+/**
+ * Answers shared by the builds of one call; each question is asked once even when builds run in parallel. A
+ * resolver that throws or rejects is recorded as a NetworkError answer, never passed on.
+ */
+export class QuerySession {
   private readonly inflight = new Map<string, Promise<ResolverAnswer>>();
   readonly settled = new Map<string, ResolverAnswer>();
 
@@ -108,8 +114,8 @@ class QuerySession {
     const key = qkey(q.name, q.type);
     let p = this.inflight.get(key);
     if (!p) {
-      p = this.resolver
-        .query(q.name, q.type)
+      // The executor turns a resolver that throws synchronously into a rejection, caught like any other.
+      p = new Promise<ResolverAnswer>((resolve) => resolve(this.resolver.query(q.name, q.type)))
         .catch(
           (e: unknown): ResolverAnswer => ({
             kind: 'error',
@@ -384,7 +390,8 @@ class Planner {
   }
 }
 
-interface Collected {
+/** What one (name, type) needs in its chain, read from the answers of a session. */
+export interface Collected {
   readonly records: ResourceRecord[];
   readonly zones: string[];
   readonly path: string[];
@@ -392,8 +399,11 @@ interface Collected {
   readonly waves: number;
 }
 
-/** Runs waves until the plan needs nothing more. */
-async function collect(
+/**
+ * Runs waves over `session` until the plan for (name, type) needs nothing more; a failed lookup, a server failure
+ * or the query budget ends it with the failure. Builds of several names may run on one session in parallel.
+ */
+export async function collect(
   session: QuerySession,
   name: Name,
   type: number,
@@ -427,8 +437,23 @@ async function collect(
   }
 }
 
+/** The records of several chains as one: each record once (by its exact wire bytes), in first-seen order. */
+export function mergeRecords(chains: readonly (readonly ResourceRecord[])[]): ResourceRecord[] {
+  const seen = new Set<string>();
+  const out: ResourceRecord[] = [];
+  for (const records of chains) {
+    for (const rr of records) {
+      const wire = toHex(encodeRecord(rr));
+      if (seen.has(wire)) continue;
+      seen.add(wire);
+      out.push(rr);
+    }
+  }
+  return out;
+}
+
 /** The RFC 9102 bytes of `records`, or a ProofTooLarge failure past the proof limits of protocol.md §9. */
-function encodeWithinLimits(
+export function encodeWithinLimits(
   records: readonly ResourceRecord[],
   waves: number,
   queries: number,
@@ -455,10 +480,11 @@ export async function buildProof(
   type: number,
   opts: BuildOptions,
 ): Promise<ProofResult> {
-  return buildIn(new QuerySession(resolver), name, type, opts);
+  return buildProofIn(new QuerySession(resolver), name, type, opts);
 }
 
-async function buildIn(
+/** buildProof over a session shared with other builds, so that zones they have in common are fetched once. */
+export async function buildProofIn(
   session: QuerySession,
   name: Name,
   type: number,
@@ -471,145 +497,4 @@ async function buildIn(
   const { chain } = encoded;
   const verdict = await validateRecords(c.records, name, type, opts);
   return { kind: 'proof', chain, ...c, queries: session.queries, verdict };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Email: DKIM keys and DMARC policy of one domain in one chain
-
-export interface EmailNameVerdict {
-  /** Presentation form, e.g. `sel._domainkey.example.com.` */
-  readonly name: string;
-  readonly role: 'dkim' | 'dmarc';
-  readonly selector: string | null;
-  readonly path: readonly string[];
-  /** Validated against the merged chain, as the canister will. */
-  readonly verdict: ChainVerdict;
-}
-
-export interface EmailProof extends ChainParts {
-  /** One per selector, then `_dmarc` when it exists. */
-  readonly names: readonly EmailNameVerdict[];
-  /** `absent`: `_dmarc.<domain>` is NXDOMAIN/NODATA and was left out of the chain. */
-  readonly dmarc: 'present' | 'absent';
-  /** The longest of the parallel builds. */
-  readonly waves: number;
-  /** Distinct questions asked (shared between the names). */
-  readonly queries: number;
-}
-
-export type EmailProofResult = EmailProof | ProofFailure;
-
-const SELECTOR = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-
-/**
- * Proofs for `<selector>._domainkey.<domain>` TXT for each selector and `_dmarc.<domain>` TXT, built in parallel
- * over one query session and merged into one chain with each record once. A missing DKIM key stays in the
- * result (its verdict says MissingRecords); a missing DMARC record is simply omitted. Throws a TypeError for a
- * selector that is not dot-separated letters, digits, `-` and `_` (a caller bug, not DNS trouble).
- */
-export async function buildEmailProof(
-  resolver: Resolver,
-  domain: Name,
-  selectors: readonly string[],
-  opts: BuildOptions,
-): Promise<EmailProofResult> {
-  const session = new QuerySession(resolver);
-  const targets: { name: Name; role: 'dkim' | 'dmarc'; selector: string | null }[] = [];
-  for (const s of selectors) {
-    if (!SELECTOR.test(s)) throw new TypeError(`bad DKIM selector ${JSON.stringify(s)}`);
-    targets.push({ name: nameFromText(`${s}._domainkey`, domain), role: 'dkim', selector: s });
-  }
-  targets.push({ name: nameFromText('_dmarc', domain), role: 'dmarc', selector: null });
-  const built = await Promise.all(targets.map((t) => collect(session, t.name, TYPE.TXT, opts)));
-  const waves = Math.max(...built.map((b) => b.waves));
-  for (const b of built) if ('kind' in b) return { ...b, waves, queries: session.queries };
-  const collected = built as Collected[];
-  const dmarc = collected.at(-1)!.answer === 'positive' ? 'present' : 'absent';
-  const kept = dmarc === 'present' ? targets.length : targets.length - 1;
-
-  const seen = new Set<string>();
-  const records: ResourceRecord[] = [];
-  const zones = new Map<string, Name>();
-  for (const c of collected.slice(0, kept)) {
-    for (const rr of c.records) {
-      const wire = toHex(encodeRecord(rr));
-      if (!seen.has(wire)) {
-        seen.add(wire);
-        records.push(rr);
-      }
-    }
-    for (const z of c.zones) zones.set(z, nameFromText(z));
-  }
-  const encoded = encodeWithinLimits(records, waves, session.queries);
-  if (!('chain' in encoded)) return encoded;
-  const { chain } = encoded;
-  const names = await Promise.all(
-    targets.slice(0, kept).map(async (t, i) => ({
-      name: nameToText(t.name),
-      role: t.role,
-      selector: t.selector,
-      path: collected[i]!.path,
-      verdict: await validateRecords(records, t.name, TYPE.TXT, opts),
-    })),
-  );
-  return {
-    kind: 'proof',
-    chain,
-    records,
-    zones: [...zones.values()].sort(compareNames).map(nameToText),
-    names,
-    dmarc,
-    waves,
-    queries: session.queries,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Fail-fast check for the web app
-
-export interface DomainSupport {
-  /**
-   * `dnssec`: the zone's SOA validates from the anchors (DNSKEY and DS chain sound). `unsigned`: a delegation on
-   * the way is provably unsigned (or uses only unsupported algorithms). `broken`: the chain is bogus, or the
-   * lookups failed (`reason` is then the ProofErrorCode).
-   */
-  readonly support: 'dnssec' | 'unsigned' | 'broken';
-  readonly reason: BogusReason | ProofErrorCode | null;
-  readonly detail: string;
-  /** The zone apex that holds `domain`. */
-  readonly zone: string | null;
-}
-
-/**
- * Finds the zone holding `domain` (its own SOA, or the SOA in the authority section of a negative answer,
- * RFC 2308 §3) and proves that zone's SOA: a chain through the zone's DNSKEY and every DS above it.
- */
-export async function domainSupport(
-  resolver: Resolver,
-  domain: Name,
-  opts: BuildOptions,
-): Promise<DomainSupport> {
-  const session = new QuerySession(resolver);
-  const first = await session.ask({ name: domain, type: TYPE.SOA });
-  if (first.kind === 'error')
-    return { support: 'broken', reason: first.code, detail: `lookup failed: ${first.detail}`, zone: null };
-  const soa = first.records.find((rr) => rr.type === TYPE.SOA && isAtOrBelow(domain, rr.name));
-  if (!soa) {
-    return {
-      support: 'broken',
-      reason: 'ServerFailure',
-      detail: `no SOA for ${nameToText(domain)} or its zone (rcode ${first.rcode})`,
-      zone: null,
-    };
-  }
-  const zone = soa.name;
-  const proof = await buildIn(session, zone, TYPE.SOA, opts);
-  const z = nameToText(zone);
-  if (proof.kind === 'error')
-    return { support: 'broken', reason: proof.code, detail: `lookup failed: ${proof.detail}`, zone: z };
-  const v = proof.verdict;
-  if (v.verdict === 'secure')
-    return { support: 'dnssec', reason: null, detail: `${z} validates (${proof.zones.join(' ')})`, zone: z };
-  if (v.verdict === 'insecure') return { support: 'unsigned', reason: v.reason, detail: v.detail, zone: z };
-  return { support: 'broken', reason: v.reason, detail: v.detail, zone: z };
 }

@@ -2,7 +2,7 @@
  * Real signed mail for the challenge suites: messages signed by dkimpy (Debian python3-dkim, an independent DKIM
  * implementation) with the DKIM keys whose public halves are published in the BIND-signed test zones
  * (test-vectors/dnssec/generated/keys/dkim/: `sel._domainkey.<zone>` Ed25519 in every zone, `rsa._domainkey.<zone>`
- * RSA-2048 in the rsa* zones), and DNSSEC proofs for them built by src/proof/build.ts over the zone files.
+ * RSA-2048 in the rsa* zones), and DNSSEC proofs for them built by src/proof/email.ts over the zone files.
  */
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { webCrypto } from '../../src/crypto/webcrypto.ts';
 import { nameFromText } from '../../src/dns/name.ts';
 import { binaryToBytes } from '../../src/encoding/bytes.ts';
-import { buildEmailProof, type EmailProof } from '../../src/proof/build.ts';
+import { buildEmailProof, type EmailProof } from '../../src/proof/email.ts';
 import type { Resolver } from '../../src/proof/resolver.ts';
 import { zoneResolver } from '../../src/proof/zone-resolver.ts';
 import type { Deployed } from './canister.ts';
