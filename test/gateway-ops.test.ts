@@ -204,7 +204,10 @@ describe('starting and stopping', () => {
       g.process.running.proc.kill('SIGTERM');
       await g.waitFor((l) => l.some((x) => x.signal === 'SIGTERM'), 5000, 'stop line');
       const refused = await rawSession(g.host, g.port).then(
-        (x) => (x.end(), 'connected'),
+        (x) => {
+          x.end();
+          return 'connected';
+        },
         (e: NodeJS.ErrnoException) => e.code,
       );
       expect(refused).toBe('ECONNREFUSED');

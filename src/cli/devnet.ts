@@ -16,9 +16,6 @@ import { InstallError } from '../host/host.ts';
 import { UsageError } from './errors.ts';
 import { takeLock } from './lock-file.ts';
 
-export const DEVNET_USAGE =
-  'waxseal devnet [--port 4943] [--data .waxseal/devnet] [--clean] [--config <config.json>] [--wasm <file>]';
-
 const ROOT = join(import.meta.dirname, '..', '..');
 
 function readConfig(file: string): Uint8Array {

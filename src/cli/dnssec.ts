@@ -23,12 +23,8 @@ import { rootAnchors } from '../dnssec/root-anchors.ts';
 import { buildProof } from '../proof/build.ts';
 import { dohResolver } from '../proof/doh.ts';
 import { UsageError } from './errors.ts';
+import { DNSSEC_USAGE } from './usage.ts';
 import { parseNow, readInput } from './verify-email.ts';
-
-export const DNSSEC_USAGE = [
-  'waxseal dnssec verify (--zone <records.zone> | --chain <file>) --name <owner> --type <type> [--anchors <file>] [--now <unix-seconds>] [--json]',
-  'waxseal dnssec prove <name> <type> --doh <url> [--doh <url> …] [--post] [--timeout <ms>] [--out <file>] [--anchors <file>] [--now <unix-seconds>] [--json]',
-].join('\n  ');
 
 type Result = { out: string; code: number };
 

@@ -14,8 +14,7 @@ import { GatewayStartError, startGateway } from '../gateway/gateway.ts';
 import { IdentityKeyError, loadOrCreateIdentity } from '../gateway/identity-key.ts';
 import { UsageError } from './errors.ts';
 import { takeLock } from './lock-file.ts';
-
-export const GATEWAY_USAGE = 'waxseal gateway --config <gateway.toml> [--print-principal]';
+import { GATEWAY_USAGE } from './usage.ts';
 
 export async function gatewayCommand(argv: string[]): Promise<{ out: string; code: number }> {
   const { values } = parseArgs({

@@ -3,15 +3,21 @@
  * exit status 2 (protocol.md §10). Only genuine bugs escape as stack traces.
  */
 import { join, relative } from 'node:path';
-import { DEVNET_USAGE, devnetCommand } from './devnet.ts';
-import { DNSSEC_USAGE, dnssecCommand } from './dnssec.ts';
 import { UsageError } from './errors.ts';
-import { VERIFY_EMAIL_USAGE, verifyEmailCommand } from './verify-email.ts';
+import {
+  DEVNET_USAGE,
+  DNSSEC_USAGE,
+  GATEWAY_USAGE,
+  SEND_TEST_MAIL_USAGE,
+  VERIFY_EMAIL_USAGE,
+} from './usage.ts';
 
 const USAGE = `usage:
   ${VERIFY_EMAIL_USAGE}
   ${DNSSEC_USAGE}
   ${DEVNET_USAGE}
+  ${GATEWAY_USAGE}
+  ${SEND_TEST_MAIL_USAGE}
   waxseal demo        verify the bundled RFC 8463 example message and explain the result`;
 
 async function demo(): Promise<{ out: string; code: number }> {
@@ -20,7 +26,7 @@ async function demo(): Promise<{ out: string; code: number }> {
     join(import.meta.dirname, '..', '..', 'test-vectors', 'examples', 'rfc8463'),
   );
   const args = [join(dir, 'message.eml'), '--dns', join(dir, 'dns.json'), '--now', '1528637909'];
-  const result = await verifyEmailCommand(args);
+  const result = await (await import('./verify-email.ts')).verifyEmailCommand(args);
   const intro = `$ waxseal verify-email ${args.join(' ')}\n`;
   const outro =
     '\nThis is the RFC 8463 example: one Ed25519 and one RSA signature by football.example.com, both verified;\n' +
@@ -32,9 +38,13 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     let result: { out: string; code: number };
-    if (command === 'verify-email') result = await verifyEmailCommand(rest);
-    else if (command === 'dnssec') result = await dnssecCommand(rest);
-    else if (command === 'devnet') result = await devnetCommand(rest);
+    if (command === 'verify-email')
+      result = await (await import('./verify-email.ts')).verifyEmailCommand(rest);
+    else if (command === 'dnssec') result = await (await import('./dnssec.ts')).dnssecCommand(rest);
+    else if (command === 'devnet') result = await (await import('./devnet.ts')).devnetCommand(rest);
+    else if (command === 'gateway') result = await (await import('./gateway.ts')).gatewayCommand(rest);
+    else if (command === 'send-test-mail')
+      result = await (await import('./send-test-mail.ts')).sendTestMailCommand(rest);
     else if (command === 'demo') result = await demo();
     else if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);

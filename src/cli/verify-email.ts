@@ -11,9 +11,7 @@ import { lfToCrlf } from '../mail/message.ts';
 import { type EmailVerdict, verifyEmail } from '../verify-email.ts';
 import { parseDnsJson } from './dns-json.ts';
 import { UsageError } from './errors.ts';
-
-export const VERIFY_EMAIL_USAGE =
-  'waxseal verify-email <message.eml> --dns <dns.json> [--now <unix-seconds>] [--json]';
+import { VERIFY_EMAIL_USAGE } from './usage.ts';
 
 export function readInput(path: string, what: string): Uint8Array {
   try {
