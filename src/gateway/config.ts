@@ -67,7 +67,7 @@ const Schema = z
         enabled: z.boolean().default(true),
         concurrency: z.number().int().min(1).max(256).default(8),
         /** The challenge TTL: a challenge this old has expired, so relaying the mail cannot help any more. */
-        max_age_s: seconds(60, 86_400).default(1_800),
+        max_age_s: seconds(1, 86_400).default(1_800),
         attempt_timeout_s: seconds(1, 600).default(60),
         retry_base_ms: z.number().int().min(10).max(600_000).default(1_000),
         retry_max_ms: z.number().int().min(10).max(3_600_000).default(60_000),

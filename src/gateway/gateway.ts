@@ -102,13 +102,17 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     const anchors = view?.anchors ?? [];
     const attached = await attacher.attach(message, anchors, Date.now());
     metrics.proofs.inc({ outcome: attached.kind === 'attached' ? 'attached' : attached.reason });
-    log.debug(
-      {
-        event: 'proof',
-        queue_id: entry.id,
-        ...(attached.kind === 'attached' ? { names: attached.names } : attached),
-      },
-      'proof',
+    log.info(
+      attached.kind === 'attached'
+        ? { event: 'proof', queue_id: entry.id, outcome: 'attached', names: attached.names }
+        : {
+            event: 'proof',
+            queue_id: entry.id,
+            outcome: 'none',
+            reason: attached.reason,
+            detail: attached.detail,
+          },
+      attached.kind === 'attached' ? 'proof attached' : 'no proof attached',
     );
     const started = performance.now();
     const timer = metrics.canisterSeconds;

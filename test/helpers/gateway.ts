@@ -3,7 +3,7 @@
  * endpoint (test/helpers/devnet.ts), configured through its TOML file as an operator would
  * (scripts/local-stack/gateway.ts writes it).
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,6 +14,7 @@ import {
   writeGatewayConfig,
 } from '../../scripts/local-stack/gateway.ts';
 import { exited, terminate } from '../../scripts/local-stack/process.ts';
+import { GENERATED_DIR } from './dns-servers.ts';
 
 export interface TestGateway extends GatewayReady {
   process: GatewayProcess;
@@ -102,4 +103,53 @@ export async function startTestGateway(
 
 export function removeGatewayDir(g: TestGateway): void {
   rmSync(g.dir, { recursive: true, force: true });
+}
+
+/**
+ * What the gateway suites install the canister with: the local stack's mail host and app origin, the test root's
+ * trust anchors, and DoH only for `wxplain` (so `unsigned.wxtest` shows NeedProof and `wxplain` Resolving).
+ */
+export function mailCanisterConfig(dohUrl: string) {
+  return {
+    mail_hosts: [MAIL_HOST],
+    app_origin: 'http://localhost:5173',
+    root_anchors: readFileSync(join(GENERATED_DIR, 'anchors.ds'), 'utf8').trim().split('\n'),
+    doh: {
+      allowed_domains: ['wxplain'],
+      providers: [{ name: 'dnsdist', url: dohUrl }],
+      quorum: 1,
+      cache_seconds: 60,
+    },
+  };
+}
+
+export const MAIL_HOST = 'mail.waxseal.localhost';
+
+export function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
+  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
+  return r.Ok;
+}
+
+/** The state name of a ChallengeStatus variant. */
+export const stateOf = (status: object): string => Object.keys(status)[0]!;
+
+/**
+ * Polls `email_challenge_status` until it leaves Pending/Resolving (or `until` matches); returns every state seen,
+ * in order, without repeats.
+ */
+export async function watchChallenge(
+  status: () => Promise<object>,
+  until: (state: string) => boolean = (s) => s !== 'Pending' && s !== 'Resolving',
+  timeoutMs = 20_000,
+): Promise<{ seen: string[]; last: object }> {
+  const seen: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const last = await status();
+    const state = stateOf(last);
+    if (seen.at(-1) !== state) seen.push(state);
+    if (until(state)) return { seen, last };
+    if (Date.now() > deadline) throw new Error(`challenge still ${state} after ${timeoutMs} ms (seen ${seen})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
