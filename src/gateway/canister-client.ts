@@ -59,9 +59,14 @@ export class CanisterClient {
   #getActor(): Promise<ActorSubclass<_SERVICE>> {
     if (!this.#actor) {
       const { url, identity, fetchRootKey, canisterId } = this.options;
-      this.#actor = HttpAgent.create({ host: url, identity, shouldFetchRootKey: fetchRootKey }).then(
-        (agent) => Actor.createActor<_SERVICE>(idlFactory, { agent, canisterId }),
-      );
+      // retryTimes 0: the relay owns retries and the age limit; an agent retrying on its own would deliver a
+      // message after the relay gave up on it.
+      this.#actor = HttpAgent.create({
+        host: url,
+        identity,
+        shouldFetchRootKey: fetchRootKey,
+        retryTimes: 0,
+      }).then((agent) => Actor.createActor<_SERVICE>(idlFactory, { agent, canisterId }));
       this.#actor.catch(() => {
         this.#actor = null;
       });

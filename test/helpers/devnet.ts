@@ -38,7 +38,7 @@ export async function startDevnet(
   devnet.startTicking();
   const agent = (identity?: Identity) =>
     HttpAgent.create({ host: server.url, shouldFetchRootKey: true, ...(identity ? { identity } : {}) });
-  return {
+  const handle: TestDevnet = {
     devnet,
     server,
     url: server.url,
@@ -50,9 +50,11 @@ export async function startDevnet(
         canisterId: devnet.canisterId,
       }),
     async close() {
-      await server.close();
+      // The current server: a test may have closed the first one and served the devnet again.
+      await handle.server.close();
       await devnet.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return handle;
 }
