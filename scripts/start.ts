@@ -4,16 +4,19 @@
  *   named    the signed test zones (test-vectors/dnssec/generated/)   127.0.0.1:4953 udp+tcp  (--dns-port)
  *   dnsdist  RFC 8484 DoH in front of it, plain HTTP, CORS *         127.0.0.1:4954          (--doh-port)
  *   devnet   `waxseal devnet`: the IC HTTP interface with the canister 127.0.0.1:4943          (--port)
+ *   gateway  `waxseal gateway`: SMTP for register@/recover@ the mail host 127.0.0.1:2525          (--smtp-port)
+ *            and its operator port (/metrics, /healthz)                 127.0.0.1:4955          (--ops-port)
  *
  * It checks the system binaries first (one line naming what is missing and how to install it), builds the canister
- * when the wasm is missing or stale, starts the three in that order, prints one table of what runs where, and
- * stays in the foreground. Ctrl-C or SIGTERM stops the devnet first (it flushes its state), then dnsdist and
- * named, and exits 0; when a child dies on its own, the rest are stopped and the exit status is 1, with the tail of
+ * when the wasm is missing or stale, starts the four in that order, prints one table of what runs where, and
+ * stays in the foreground. Ctrl-C or SIGTERM stops the gateway first (no new mail; its spool stays), then the
+ * devnet (it flushes its state), then dnsdist and named, and exits 0; when a child dies on its own, the rest are stopped and the exit status is 1, with the tail of
  * that child's log. The children run in their own process groups so that a terminal's Ctrl-C reaches only this
  * process, which stops them in order.
  *
  * The data folder (--data, default .waxseal/) holds devnet/ (the devnet's state; --clean starts it empty),
- * devnet-config.json (the canister configuration, scripts/local-stack/devnet.ts), logs/ and, while the stack
+ * devnet-config.json (the canister configuration, scripts/local-stack/devnet.ts), gateway/ (gateway.toml, its key
+ * and spool), logs/ and, while the stack
  * runs, stack.json (the table as JSON, with the full root key, for tools that need it).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +31,7 @@ import {
   startDevnet,
 } from './local-stack/devnet.ts';
 import { DNS_PACKAGES, type DnsStack, startDnsStack } from './local-stack/dns.ts';
+import { type GatewayReady, startGateway, writeGatewayConfig } from './local-stack/gateway.ts';
 import {
   exited,
   findBinary,
@@ -40,12 +44,14 @@ import {
 const ROOT = join(import.meta.dirname, '..');
 const NAME = 'npm start';
 const INSTALL_ALL = 'sudo ./scripts/install-system-deps.sh';
-const USAGE = `usage: ${NAME} -- [--port 4943] [--dns-port 4953] [--doh-port 4954] [--data .waxseal] [--clean]`;
+const USAGE = `usage: ${NAME} -- [--port 4943] [--dns-port 4953] [--doh-port 4954] [--smtp-port 2525] [--ops-port 4955] [--data .waxseal] [--clean]`;
 
 interface Options {
   port: number;
   dnsPort: number;
   dohPort: number;
+  smtpPort: number;
+  opsPort: number;
   data: string;
   clean: boolean;
 }
@@ -62,6 +68,8 @@ function parseOptions(argv: string[]): Options {
       port: { type: 'string', default: '4943' },
       'dns-port': { type: 'string', default: '4953' },
       'doh-port': { type: 'string', default: '4954' },
+      'smtp-port': { type: 'string', default: '2525' },
+      'ops-port': { type: 'string', default: '4955' },
       data: { type: 'string', default: join(ROOT, '.waxseal') },
       clean: { type: 'boolean', default: false },
     },
@@ -75,6 +83,8 @@ function parseOptions(argv: string[]): Options {
     port: port('port', values.port),
     dnsPort: port('dns-port', values['dns-port']),
     dohPort: port('doh-port', values['doh-port']),
+    smtpPort: port('smtp-port', values['smtp-port']),
+    opsPort: port('ops-port', values['ops-port']),
     data: resolve(values.data),
     clean: values.clean,
   };
@@ -103,6 +113,8 @@ async function busyPortLine(o: Options): Promise<string | null> {
     [o.port, '--port'],
     [o.dnsPort, '--dns-port'],
     [o.dohPort, '--doh-port'],
+    [o.smtpPort, '--smtp-port'],
+    [o.opsPort, '--ops-port'],
   ];
   for (const [port, flag] of ports) {
     if (!(await portIsFree(port))) return `127.0.0.1:${port} is in use; choose another with ${flag}`;
@@ -115,7 +127,13 @@ function table(rows: string[][]): string {
   return rows.map((r) => `  ${r.map((c, i) => c.padEnd(widths[i]!)).join('   ')}`.trimEnd()).join('\n');
 }
 
-function summary(o: Options, dns: DnsStack, devnet: DevnetReady, pids: Record<string, number>): string {
+function summary(
+  o: Options,
+  dns: DnsStack,
+  devnet: DevnetReady,
+  gateway: GatewayReady,
+  pids: Record<string, number>,
+): string {
   const rel = relative(process.cwd(), o.data);
   const data = rel.startsWith('..') ? o.data : rel || '.';
   const rows = [
@@ -129,9 +147,11 @@ function summary(o: Options, dns: DnsStack, devnet: DevnetReady, pids: Record<st
     ],
     ['DoH (RFC 8484)', dns.dohUrl, `dnsdist, pid ${pids.dnsdist}`],
     ['DNS', `127.0.0.1:${dns.dnsPort} udp+tcp`, `named, pid ${pids.named}`],
-    ['mail host', LOCAL_MAIL_HOST, 'the gateway (issue 10) will receive its mail'],
+    ['SMTP gateway', gateway.smtp, `waxseal gateway, pid ${pids.gateway}`],
+    ['gateway ops', `${gateway.ops}/metrics`, '/metrics, /healthz, /readyz'],
+    ['mail host', LOCAL_MAIL_HOST, `register@ and recover@ it, through the gateway`],
     ['app origin', LOCAL_APP_ORIGIN, 'the web app (issue 11) will be served there'],
-    ['data folder', data, 'devnet/ state, devnet-config.json, logs/, stack.json'],
+    ['data folder', data, 'devnet/ state, devnet-config.json, gateway/, logs/, stack.json'],
   ];
   const next = [
     'Next steps:',
@@ -141,6 +161,10 @@ function summary(o: Options, dns: DnsStack, devnet: DevnetReady, pids: Record<st
     `  - ./bin/waxseal dnssec prove sel._domainkey.ecdsa.wxtest TXT --doh ${dns.dohUrl} \\`,
     '      --anchors test-vectors/dnssec/generated/anchors.ds   (a DNSSEC proof from the local zones)',
     `  - dig @127.0.0.1 -p ${dns.dnsPort} sel._domainkey.ecdsa.wxtest TXT +dnssec`,
+    '  - Send a DKIM-signed mail from a signed test domain through the gateway (the Subject carries the nonce',
+    '    that email_setup_prepare or email_recovery_prepare returned):',
+    `      ./bin/waxseal send-test-mail --from alice@ed25519.wxtest --to register@${LOCAL_MAIL_HOST} \\`,
+    `        --subject 'Waxseal <nonce>' --server ${gateway.smtp}`,
     '  - Ctrl-C stops everything (the devnet keeps its state in the data folder; --clean starts afresh).',
   ];
   return `\nWaxseal local stack is running\n\n${table(rows)}\n\n${next.join('\n')}\n`;
@@ -148,15 +172,24 @@ function summary(o: Options, dns: DnsStack, devnet: DevnetReady, pids: Record<st
 
 /** Everything started so far. */
 class Stack {
+  gateway: Running | undefined;
   devnet: Running | undefined;
   dns: DnsStack | undefined;
 
   children(): Running[] {
-    return [...(this.devnet ? [this.devnet] : []), ...(this.dns?.processes ?? [])];
+    return [
+      ...(this.gateway ? [this.gateway] : []),
+      ...(this.devnet ? [this.devnet] : []),
+      ...(this.dns?.processes ?? []),
+    ];
   }
 
-  /** The devnet first, so it can flush, then dnsdist and named. False if the devnet did not exit with 0. */
+  /**
+   * The gateway first (it stops taking mail and keeps its spool), then the devnet, so it can flush, then dnsdist
+   * and named. False if the devnet did not exit with 0.
+   */
   async stop(): Promise<boolean> {
+    if (this.gateway) await terminate(this.gateway.proc);
     if (this.devnet) await terminate(this.devnet.proc);
     await this.dns?.stop();
     return this.devnet === undefined || this.devnet.proc.exitCode === 0;
@@ -250,11 +283,42 @@ async function main(argv: string[]): Promise<number> {
     if (ready === 'signal') return await stack.shutdown();
     if ('proc' in ready) return await stack.crashed(ready);
 
+    say('starting waxseal gateway…');
+    const gatewayDir = join(o.data, 'gateway');
+    mkdirSync(gatewayDir, { recursive: true, mode: 0o700 });
+    const gatewayConfig = writeGatewayConfig(gatewayDir, {
+      smtpListen: `127.0.0.1:${o.smtpPort}`,
+      opsListen: `127.0.0.1:${o.opsPort}`,
+      canisterUrl: ready.url,
+      canisterId: ready.canister_id,
+      spoolDir: 'spool',
+      keyFile: 'gateway.key',
+      dohUrls: [stack.dns.dohUrl],
+    });
+    const gateway = startGateway(gatewayConfig, { logFile: join(logs, 'gateway.log') });
+    stack.gateway = gateway.running;
+    const gatewayReady = await Promise.race([
+      gateway.ready,
+      firstExit([...(stack.devnet ? [stack.devnet] : []), ...stack.dns.processes]),
+      stopRequested,
+    ]);
+    if (gatewayReady === 'signal') return await stack.shutdown();
+    if ('proc' in gatewayReady) return await stack.crashed(gatewayReady);
+
     const pids = Object.fromEntries(stack.children().map((r) => [r.name, r.proc.pid ?? 0]));
     const stackFile = join(o.data, 'stack.json');
-    const info = { ...ready, doh_url: stack.dns.dohUrl, dns_port: stack.dns.dnsPort, pids, data: o.data };
+    const info = {
+      ...ready,
+      doh_url: stack.dns.dohUrl,
+      dns_port: stack.dns.dnsPort,
+      smtp: gatewayReady.smtp,
+      gateway_ops: gatewayReady.ops,
+      gateway_principal: gatewayReady.principal,
+      pids,
+      data: o.data,
+    };
     writeFileSync(stackFile, `${JSON.stringify(info, null, 2)}\n`);
-    process.stdout.write(summary(o, stack.dns, ready, pids));
+    process.stdout.write(summary(o, stack.dns, ready, gatewayReady, pids));
 
     const end = await Promise.race([firstExit(stack.children()), stopRequested]);
     rmSync(stackFile, { force: true });

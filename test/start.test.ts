@@ -14,6 +14,7 @@ import { HttpAgent } from '@icp-sdk/core/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActor } from '../canister/declarations/waxseal.ts';
 import { SBIN_DIRS } from '../scripts/local-stack/process.ts';
+import { waxseal } from './helpers/cli.ts';
 import { decodeMessage, encodeQuery, freePort, GENERATED_DIR, RR_TYPES } from './helpers/dns-servers.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -73,7 +74,7 @@ function alive(pid: number): boolean {
   }
 }
 
-const SERVICES = ['IC endpoint', 'DoH (RFC 8484)', 'DNS'] as const;
+const SERVICES = ['SMTP gateway', 'IC endpoint', 'DoH (RFC 8484)', 'DNS'] as const;
 
 /**
  * Starts the stack before the tests of the enclosing describe block, with free ports and a temporary data folder,
@@ -82,7 +83,12 @@ const SERVICES = ['IC endpoint', 'DoH (RFC 8484)', 'DNS'] as const;
  */
 function useStack() {
   const data = mkdtempSync(join(tmpdir(), 'waxseal-start-'));
-  const s = { data, ports: { ic: 0, dns: 0, doh: 0 }, run: undefined as unknown as Run, table: '' };
+  const s = {
+    data,
+    ports: { ic: 0, dns: 0, doh: 0, smtp: 0, ops: 0 },
+    run: undefined as unknown as Run,
+    table: '',
+  };
   /** The cells after the label of one table row. */
   const row = (label: string) => {
     const line = s.table.split('\n').find((l) => l.trimStart().startsWith(`${label}  `));
@@ -96,9 +102,18 @@ function useStack() {
   const pidOf = (label: (typeof SERVICES)[number]) => Number(/pid (\d+)/.exec(row(label)[1] ?? '')?.[1]);
 
   beforeAll(async () => {
-    s.ports = { ic: await freePort(), dns: await freePort(), doh: await freePort() };
-    const { ic, dns, doh } = s.ports;
-    s.run = runStart(['--data', data, '--port', `${ic}`, '--dns-port', `${dns}`, '--doh-port', `${doh}`]);
+    s.ports = {
+      ic: await freePort(),
+      dns: await freePort(),
+      doh: await freePort(),
+      smtp: await freePort(),
+      ops: await freePort(),
+    };
+    const { ic, dns, doh, smtp, ops } = s.ports;
+    s.run = runStart([
+      ...['--data', data, '--port', `${ic}`, '--dns-port', `${dns}`, '--doh-port', `${doh}`],
+      ...['--smtp-port', `${smtp}`, '--ops-port', `${ops}`],
+    ]);
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!s.run.out().includes('Ctrl-C stops everything')) {
       if (s.run.proc.exitCode !== null || s.run.proc.signalCode !== null)
@@ -132,6 +147,9 @@ describe('npm start: the local stack', () => {
     expect(row('IC endpoint')[0]).toBe(`http://127.0.0.1:${s.ports.ic}`);
     expect(row('DoH (RFC 8484)')[0]).toBe(`http://127.0.0.1:${s.ports.doh}/dns-query`);
     expect(row('DNS')[0]).toBe(`127.0.0.1:${s.ports.dns} udp+tcp`);
+    expect(row('SMTP gateway')[0]).toBe(`127.0.0.1:${s.ports.smtp}`);
+    expect(row('gateway ops')[0]).toBe(`http://127.0.0.1:${s.ports.ops}/metrics`);
+    expect(s.table).toContain(`waxseal send-test-mail --from alice@ed25519.wxtest`);
     expect(row('canister id')[0]).toMatch(/^[a-z0-9]{5}(-[a-z0-9]{5})*-[a-z0-9]{3}$/);
     expect(row('data folder')[0]).toBe(data);
     for (const label of SERVICES) expect(pidOf(label)).toBeGreaterThan(0);
@@ -172,8 +190,39 @@ describe('npm start: the local stack', () => {
     expect(txt).toMatch(/^v=DKIM1; k=ed25519; p=/);
   });
 
+  it('the gateway takes a DKIM-signed setup mail from send-test-mail and the challenge completes', async () => {
+    const { HttpAgent: Agent } = await import('@icp-sdk/core/agent');
+    const { Ed25519KeyIdentity } = await import('@icp-sdk/core/identity');
+    const agent = await Agent.create({
+      host: row('IC endpoint')[0]!,
+      shouldFetchRootKey: true,
+      identity: Ed25519KeyIdentity.generate(),
+    });
+    const actor = createActor(row('canister id')[0]!, { agent });
+    const anchor = await actor.create_identity();
+    if (anchor.__kind__ !== 'Ok') throw new Error(JSON.stringify(anchor));
+    const address = 'alice@ed25519.wxtest';
+    const ch = await actor.email_setup_prepare(anchor.Ok, address);
+    if (ch.__kind__ !== 'Ok') throw new Error(JSON.stringify(ch));
+    const sent = await waxseal(
+      ...['send-test-mail', '--from', address, '--to', ch.Ok.mailbox, '--subject', `Waxseal ${ch.Ok.nonce}`],
+      ...['--server', row('SMTP gateway')[0]!],
+    );
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toMatch(/^250 queued as/);
+    const deadline = Date.now() + 20_000;
+    let status = await actor.email_challenge_status(ch.Ok.nonce);
+    while (status.__kind__ !== 'SetupComplete' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await actor.email_challenge_status(ch.Ok.nonce);
+    }
+    expect(status.__kind__).toBe('SetupComplete');
+    const metrics = await (await fetch(row('gateway ops')[0]!)).text();
+    expect(metrics).toMatch(/waxseal_gateway_proofs_total\{outcome="attached"\} 1/);
+  }, 40_000);
+
   it(
-    'SIGINT stops the devnet, dnsdist and named, and exits 0',
+    'SIGINT stops the gateway, the devnet, dnsdist and named, and exits 0',
     async () => {
       const pids = SERVICES.map(pidOf);
       expect(pids.every(alive)).toBe(true);
