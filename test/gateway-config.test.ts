@@ -68,6 +68,14 @@ describe('gateway config', () => {
     expect((err as Error).message).not.toContain('\n');
   });
 
+  it('the annotated example in scripts/deploy/ is valid and says what it means', () => {
+    const c = loadConfig(join(import.meta.dirname, '..', 'scripts', 'deploy', 'gateway.example.toml'));
+    expect(c.smtp.listen).toBe('0.0.0.0:25');
+    expect(c.tls?.cert).toBe('/etc/waxseal/tls/fullchain.pem');
+    expect(c.canister.fetch_root_key).toBe(false);
+    expect(c.proof.doh).toHaveLength(2);
+  });
+
   it('resolves relative paths against the config file, and says when the file is missing', () => {
     const { dir, writeTmp } = tmpFiles('waxseal-gwcfg-');
     const c = loadConfig(writeTmp('gateway.toml', MINIMAL));

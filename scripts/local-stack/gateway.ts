@@ -1,6 +1,6 @@
 /**
  * The gateway of the local stack, the tests and the benchmark: its config file (TOML, the format an operator
- * writes; docs/gateway.example.toml) and the `waxseal gateway` child process with its ready log line.
+ * writes; scripts/deploy/gateway.example.toml) and the `waxseal gateway` child process with its ready log line.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

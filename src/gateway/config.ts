@@ -1,5 +1,5 @@
 /**
- * The gateway's configuration file (TOML, one file; docs/gateway.example.toml is the annotated example).
+ * The gateway's configuration file (TOML, one file; scripts/deploy/gateway.example.toml is the annotated example).
  *
  * Validated once at start with zod: an unknown key, a wrong type or a bad value is one line naming the key
  * (`waxseal gateway` prints it and exits 2), so a typo never silently becomes a default. Durations are in
