@@ -4,6 +4,7 @@
  */
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from '../src/gateway/config.ts';
 import { IdentityKeyError, loadOrCreateIdentity } from '../src/gateway/identity-key.ts';
@@ -66,6 +67,25 @@ describe('gateway config', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(why);
     expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('property: any text, or the minimal file with one line mutated, parses or fails with a ConfigError', () => {
+    const lines = MINIMAL.split('\n');
+    const mutated = fc
+      .tuple(fc.nat({ max: lines.length - 1 }), fc.string({ maxLength: 40 }))
+      .map(([i, line]) => lines.map((l, j) => (j === i ? line : l)).join('\n'));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 200 }), mutated), (text) => {
+        try {
+          const c = parseConfig(text);
+          expect(c.smtp.hostname.length).toBeGreaterThan(0);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ConfigError);
+          expect((e as Error).message).not.toContain('\n');
+        }
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it('the annotated example in scripts/deploy/ is valid and says what it means', () => {

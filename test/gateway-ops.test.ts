@@ -11,13 +11,18 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waxseal } from './helpers/cli.ts';
 import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
-import { removeGatewayDir, startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import {
+  MAIL_HOST,
+  PLAIN_MESSAGE,
+  removeGatewayDir,
+  startTestGateway,
+  type TestGateway,
+} from './helpers/gateway.ts';
 import { greeted, rawSession } from './helpers/smtp-raw.ts';
 
 const run = promisify(execFile);
-const HOST = 'mail.waxseal.localhost';
-const MESSAGE =
-  'From: a@sender.test\r\nTo: register@mail.waxseal.localhost\r\nSubject: hello\r\n\r\nbody\r\n';
+const HOST = MAIL_HOST;
+const MESSAGE = PLAIN_MESSAGE;
 
 let dn: TestDevnet;
 let gw: TestGateway;

@@ -125,6 +125,9 @@ export function mailCanisterConfig(dohUrl: string) {
 
 export const MAIL_HOST = 'mail.waxseal.localhost';
 
+/** An unsigned message for the SMTP suites (CRLF; the canister stores it as a mail with no known nonce). */
+export const PLAIN_MESSAGE = `From: a@sender.test\r\nTo: register@${MAIL_HOST}\r\nSubject: hello\r\n\r\nbody\r\n`;
+
 export function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
   if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
   return r.Ok;
@@ -149,7 +152,8 @@ export async function watchChallenge(
     const state = stateOf(last);
     if (seen.at(-1) !== state) seen.push(state);
     if (until(state)) return { seen, last };
-    if (Date.now() > deadline) throw new Error(`challenge still ${state} after ${timeoutMs} ms (seen ${seen})`);
+    if (Date.now() > deadline)
+      throw new Error(`challenge still ${state} after ${timeoutMs} ms (seen ${seen})`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
