@@ -9,11 +9,11 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Actor, type ActorSubclass, blsVerify, HttpAgent, type Identity } from '@icp-sdk/core/agent';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { Actor, type ActorSubclass, HttpAgent, type Identity } from '@icp-sdk/core/agent';
 import { type _SERVICE, idlFactory } from '../../canister/declarations/waxseal.did.ts';
 import type { SmtpEnvelope } from '../challenge/envelope.ts';
 import { parseAnchors, type TrustAnchor } from '../dnssec/dnskey.ts';
+import { BlsVerifier } from './bls-verifier.ts';
 
 export interface CanisterView {
   readonly mailHosts: readonly string[];
@@ -37,29 +37,6 @@ export interface CanisterClientOptions {
 
 const CACHE_FILE = 'canister-config.json';
 
-/** Distinct certificate signatures remembered; a round's signature is checked once, not once per reply. */
-const BLS_MEMO = 1024;
-
-/**
- * The agent's BLS check with its result remembered. The IC (and the devnet) certify a whole round of calls with
- * one signature over one state root, and a pure-JS BLS verify costs tens of milliseconds: done for every reply it
- * would cap deliveries and starve the SMTP side of the same process. The result of a pure function of (key,
- * signature, message) is cached, nothing else, so no certificate is trusted that was not verified once.
- */
-function memoizedBlsVerify(): typeof blsVerify {
-  const seen = new Map<string, boolean>();
-  return (pk, sig, msg) => {
-    const key = `${bytesToHex(pk)}.${bytesToHex(sig)}.${bytesToHex(msg)}`;
-    let ok = seen.get(key);
-    if (ok === undefined) {
-      ok = blsVerify(pk, sig, msg);
-      if (seen.size >= BLS_MEMO) seen.delete(seen.keys().next().value!);
-      seen.set(key, ok);
-    }
-    return ok;
-  };
-}
-
 interface CachedConfig {
   mail_hosts: string[];
   root_anchors: string[];
@@ -76,6 +53,7 @@ function toView(c: CachedConfig): CanisterView {
 
 export class CanisterClient {
   #actor: Promise<ActorSubclass<_SERVICE>> | null = null;
+  readonly #bls = new BlsVerifier();
 
   constructor(private readonly options: CanisterClientOptions) {}
 
@@ -91,7 +69,7 @@ export class CanisterClient {
         shouldFetchRootKey: fetchRootKey,
         retryTimes: 0,
       }).then((agent) =>
-        Actor.createActor<_SERVICE>(idlFactory, { agent, canisterId, blsVerify: memoizedBlsVerify() }),
+        Actor.createActor<_SERVICE>(idlFactory, { agent, canisterId, blsVerify: this.#bls.verify }),
       );
       this.#actor.catch(() => {
         this.#actor = null;
@@ -119,6 +97,11 @@ export class CanisterClient {
     writeFileSync(`${file}.tmp`, JSON.stringify(cached));
     renameSync(`${file}.tmp`, file);
     return view;
+  }
+
+  /** Stops the certificate worker. */
+  close(): Promise<void> {
+    return this.#bls.close();
   }
 
   /** Throws on transport trouble (the relay retries); a canister `Err` is returned. */

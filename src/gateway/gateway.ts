@@ -204,6 +204,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       clearInterval(refreshTimer);
       await front.close();
       await relay?.stop();
+      await client.close();
       await ops.close();
       log.info({ event: 'stop', spooled: spool.depth }, 'gateway stopped; undelivered messages stay spooled');
     },
