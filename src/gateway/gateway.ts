@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { CanisterClient, type CanisterView } from './canister-client.ts';
 import { ClientLimits } from './client-limits.ts';
 import { type GatewayConfig, splitListen } from './config.ts';
+import { DeliveryPacer } from './delivery-pacer.ts';
 import { loadOrCreateIdentity } from './identity-key.ts';
 import { gatewayMetrics } from './metrics.ts';
 import { serveOps } from './ops-server.ts';
@@ -98,7 +99,11 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   });
   const attacher = proofAttacher(config.proof.doh, config.proof.timeout_ms);
 
+  // Busy above 100 accepted messages/s; then at most 10 delivery starts per second (delivery-pacer.ts).
+  const pacer = new DeliveryPacer({ busyPerSecond: 100, busyGapMs: 100 });
   const deliver = async (entry: SpoolEntry, message: Uint8Array): Promise<DeliveryOutcome> => {
+    const wait = pacer.reserve(Date.now());
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const anchors = view?.anchors ?? [];
     const attached = await attacher.attach(message, anchors, Date.now());
     metrics.proofs.inc({ outcome: attached.kind === 'attached' ? 'attached' : attached.reason });
@@ -165,6 +170,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     mailHosts: () => view?.mailHosts ?? null,
     accept: async (meta, message) => {
       const entry = await spool.put(meta, message);
+      pacer.accepted(Date.now());
       relay?.enqueue(entry);
       return entry.id;
     },
