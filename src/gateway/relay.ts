@@ -66,6 +66,9 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** How soon a message found expired after a failed turn is looked at again. */
+const EXPIRED_RECHECK_MS = 1_000;
+
 export class Relay {
   private readonly now: () => number;
   private readonly random: () => number;
@@ -252,9 +255,11 @@ export class Relay {
     }
     const attempts = this.attempts.get(entry.id) ?? 0;
     const backoff = this.backoff(Math.max(1, attempts));
-    // Wake up when it expires if that comes first (unless it already has: a failed unlink is retried later).
+    // Wake up when it expires if that comes first. One that already has (it expired during this attempt, or its
+    // removal failed) is looked at again within a second: dropped then, without waiting for the endpoint.
     const untilExpiry = entry.receivedAt + this.opts.maxAgeMs - this.now();
-    const delayMs = untilExpiry > 0 ? Math.min(backoff, untilExpiry) : backoff;
+    // (+1: Date.now() has millisecond steps, and a wake-up a hair before the expiry would queue it behind a hold.)
+    const delayMs = Math.min(backoff, untilExpiry > 0 ? untilExpiry + 1 : EXPIRED_RECHECK_MS);
     const timer = setTimeout(() => {
       this.timers.delete(entry.id);
       this.wake(entry);
