@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole local stack on loopback, offline, one command (issue 9).
  *
+ *   web app  frontend/dist (built first) and /env.json                    localhost:5173          (--web-port)
  *   named    the signed test zones (test-vectors/dnssec/generated/)   127.0.0.1:4953 udp+tcp  (--dns-port)
  *   dnsdist  RFC 8484 DoH in front of it, plain HTTP, CORS *         127.0.0.1:4954          (--doh-port)
  *   devnet   `waxseal devnet`: the IC HTTP interface with the canister 127.0.0.1:4943          (--port)
@@ -22,6 +23,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildFrontend, DIST } from './frontend-build.ts';
 import { buildCanister, staleReason } from './local-stack/canister-build.ts';
 import {
   type DevnetReady,
@@ -40,11 +42,12 @@ import {
   type Running,
   terminate,
 } from './local-stack/process.ts';
+import { serveWeb, type WebServer } from './local-stack/web.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const NAME = 'npm start';
 const INSTALL_ALL = 'sudo ./scripts/install-system-deps.sh';
-const USAGE = `usage: ${NAME} -- [--port 4943] [--dns-port 4953] [--doh-port 4954] [--smtp-port 2525] [--ops-port 4955] [--data .waxseal] [--clean]`;
+const USAGE = `usage: ${NAME} -- [--port 4943] [--dns-port 4953] [--doh-port 4954] [--smtp-port 2525] [--ops-port 4955] [--web-port 5173] [--data .waxseal] [--clean]`;
 
 interface Options {
   port: number;
@@ -52,6 +55,7 @@ interface Options {
   dohPort: number;
   smtpPort: number;
   opsPort: number;
+  webPort: number;
   data: string;
   clean: boolean;
 }
@@ -70,6 +74,7 @@ function parseOptions(argv: string[]): Options {
       'doh-port': { type: 'string', default: '4954' },
       'smtp-port': { type: 'string', default: '2525' },
       'ops-port': { type: 'string', default: '4955' },
+      'web-port': { type: 'string', default: '5173' },
       data: { type: 'string', default: join(ROOT, '.waxseal') },
       clean: { type: 'boolean', default: false },
     },
@@ -85,6 +90,7 @@ function parseOptions(argv: string[]): Options {
     dohPort: port('doh-port', values['doh-port']),
     smtpPort: port('smtp-port', values['smtp-port']),
     opsPort: port('ops-port', values['ops-port']),
+    webPort: port('web-port', values['web-port']),
     data: resolve(values.data),
     clean: values.clean,
   };
@@ -115,6 +121,7 @@ async function busyPortLine(o: Options): Promise<string | null> {
     [o.dohPort, '--doh-port'],
     [o.smtpPort, '--smtp-port'],
     [o.opsPort, '--ops-port'],
+    [o.webPort, '--web-port'],
   ];
   for (const [port, flag] of ports) {
     if (!(await portIsFree(port))) return `127.0.0.1:${port} is in use; choose another with ${flag}`;
@@ -132,12 +139,14 @@ function summary(
   dns: DnsStack,
   devnet: DevnetReady,
   gateway: GatewayReady,
+  web: WebServer,
   pids: Record<string, number>,
 ): string {
   const rel = relative(process.cwd(), o.data);
   const data = rel.startsWith('..') ? o.data : rel || '.';
   const rows = [
     ['service', 'address', 'process'],
+    ['web app', `${web.url}/`, 'served by npm start; /env.json names this stack'],
     ['IC endpoint', devnet.url, `waxseal devnet, pid ${pids.devnet}`],
     ['canister id', devnet.canister_id, ''],
     [
@@ -150,7 +159,7 @@ function summary(
     ['SMTP gateway', gateway.smtp, `waxseal gateway, pid ${pids.gateway}`],
     ['gateway ops', `${gateway.ops}/metrics`, '/metrics, /healthz, /readyz'],
     ['mail host', LOCAL_MAIL_HOST, `register@ and recover@ it, through the gateway`],
-    ['app origin', LOCAL_APP_ORIGIN, 'the web app (issue 11) will be served there'],
+    ['app origin', LOCAL_APP_ORIGIN, 'part of every user principal: open the web app at this origin'],
     ['data folder', data, 'devnet/ state, devnet-config.json, gateway/, logs/, stack.json'],
   ];
   const next = [
@@ -172,6 +181,7 @@ function summary(
 
 /** Everything started so far. */
 class Stack {
+  web: WebServer | undefined;
   gateway: Running | undefined;
   devnet: Running | undefined;
   dns: DnsStack | undefined;
@@ -189,6 +199,7 @@ class Stack {
    * and named. False if the devnet did not exit with 0.
    */
   async stop(): Promise<boolean> {
+    await this.web?.close();
     if (this.gateway) await terminate(this.gateway.proc);
     if (this.devnet) await terminate(this.devnet.proc);
     await this.dns?.stop();
@@ -261,6 +272,10 @@ async function main(argv: string[]): Promise<number> {
       await buildCanister(join(logs, 'build.log'));
     }
     if (interrupted) return 0;
+    say('building the web app…');
+    const bundle = await buildFrontend();
+    say(`web app built: ${(bundle.gzipTotal / 1024).toFixed(1)} KiB of gzipped JS on the first page`);
+    if (interrupted) return 0;
     say('starting named and dnsdist…');
     stack.dns = await startDnsStack({
       ports: { dns: o.dnsPort, doh: [o.dohPort] },
@@ -304,6 +319,11 @@ async function main(argv: string[]): Promise<number> {
     ]);
     if (gatewayReady === 'signal') return await stack.shutdown();
     if ('proc' in gatewayReady) return await stack.crashed(gatewayReady);
+    stack.web = await serveWeb(
+      DIST,
+      { host: ready.url, canisterId: ready.canister_id, rootKey: ready.root_key },
+      o.webPort,
+    );
 
     const pids = Object.fromEntries(stack.children().map((r) => [r.name, r.proc.pid ?? 0]));
     const stackFile = join(o.data, 'stack.json');
@@ -314,11 +334,12 @@ async function main(argv: string[]): Promise<number> {
       smtp: gatewayReady.smtp,
       gateway_ops: gatewayReady.ops,
       gateway_principal: gatewayReady.principal,
+      web: stack.web.url,
       pids,
       data: o.data,
     };
     writeFileSync(stackFile, `${JSON.stringify(info, null, 2)}\n`);
-    process.stdout.write(summary(o, stack.dns, ready, gatewayReady, pids));
+    process.stdout.write(summary(o, stack.dns, ready, gatewayReady, stack.web, pids));
 
     const end = await Promise.race([firstExit(stack.children()), stopRequested]);
     rmSync(stackFile, { force: true });

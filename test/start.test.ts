@@ -85,7 +85,7 @@ function useStack() {
   const data = mkdtempSync(join(tmpdir(), 'waxseal-start-'));
   const s = {
     data,
-    ports: { ic: 0, dns: 0, doh: 0, smtp: 0, ops: 0 },
+    ports: { ic: 0, dns: 0, doh: 0, smtp: 0, ops: 0, web: 0 },
     run: undefined as unknown as Run,
     table: '',
   };
@@ -108,11 +108,12 @@ function useStack() {
       doh: await freePort(),
       smtp: await freePort(),
       ops: await freePort(),
+      web: await freePort(),
     };
-    const { ic, dns, doh, smtp, ops } = s.ports;
+    const { ic, dns, doh, smtp, ops, web } = s.ports;
     s.run = runStart([
       ...['--data', data, '--port', `${ic}`, '--dns-port', `${dns}`, '--doh-port', `${doh}`],
-      ...['--smtp-port', `${smtp}`, '--ops-port', `${ops}`],
+      ...['--smtp-port', `${smtp}`, '--ops-port', `${ops}`, '--web-port', `${web}`],
     ]);
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!s.run.out().includes('Ctrl-C stops everything')) {
@@ -148,6 +149,8 @@ describe('npm start: the local stack', () => {
     expect(row('DoH (RFC 8484)')[0]).toBe(`http://127.0.0.1:${s.ports.doh}/dns-query`);
     expect(row('DNS')[0]).toBe(`127.0.0.1:${s.ports.dns} udp+tcp`);
     expect(row('SMTP gateway')[0]).toBe(`127.0.0.1:${s.ports.smtp}`);
+    expect(s.table.split('\n').find((l) => /^\s+\S/.test(l) && !l.includes('service'))).toContain('web app');
+    expect(row('web app')[0]).toBe(`http://localhost:${s.ports.web}/`);
     expect(row('gateway ops')[0]).toBe(`http://127.0.0.1:${s.ports.ops}/metrics`);
     expect(s.table).toContain(`waxseal send-test-mail --from alice@ed25519.wxtest`);
     expect(row('canister id')[0]).toMatch(/^[a-z0-9]{5}(-[a-z0-9]{5})*-[a-z0-9]{3}$/);
@@ -173,6 +176,22 @@ describe('npm start: the local stack', () => {
     expect(config.doh.providers.map((p) => p.url)).toEqual([`http://127.0.0.1:${s.ports.doh}/dns-query`]);
     expect(config.doh.allowed_domains).toEqual(['unsigned.wxtest', 'wxplain']);
     expect(config.doh.quorum).toBe(1);
+  });
+
+  it('serves the built web app and an env.json that names this stack', async () => {
+    const base = row('web app')[0]!;
+    const page = await fetch(base);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<div id="root"></div>');
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect((await fetch(new URL(script!, base))).headers.get('content-type')).toMatch(/^text\/javascript/);
+    const env = await (await fetch(new URL('/env.json', base))).json();
+    const stack = JSON.parse(readFileSync(join(data, 'stack.json'), 'utf8'));
+    expect(env).toEqual({ host: stack.url, canisterId: stack.canister_id, rootKey: stack.root_key });
+    expect((await fetch(new URL('/manage', base))).status).toBe(200);
+    expect((await fetch(new URL('/../package.json', base))).status).not.toBe(200);
+    expect((await fetch(new URL('/nope.js', base))).status).toBe(404);
   });
 
   it('the DoH URL answers an RFC 8484 GET from the signed test zones, with CORS', async () => {

@@ -1,0 +1,60 @@
+/**
+ * The app shell. For now it shows where the page is connected: the canister's served mail host, read through the
+ * generated actor (an unmodified HttpAgent), or what went wrong and a retry. The create, manage, setup and
+ * recovery views of issue 11 plug in here.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { connect } from './ic/actor.ts';
+import { loadEnv } from './ic/env.ts';
+
+type Connection =
+  | { state: 'connecting' }
+  | { state: 'ready'; canisterId: string; mailHost: string | null }
+  | { state: 'error'; message: string };
+
+export function App() {
+  const [conn, setConn] = useState<Connection>({ state: 'connecting' });
+  const load = useCallback(async () => {
+    setConn({ state: 'connecting' });
+    try {
+      const env = await loadEnv();
+      const config = await (await connect(env)).config();
+      setConn({ state: 'ready', canisterId: env.canisterId, mailHost: config.mail_hosts[0] ?? null });
+    } catch (e) {
+      setConn({ state: 'error', message: e instanceof Error ? e.message : String(e) });
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  return (
+    <main>
+      <h1>Waxseal</h1>
+      <p>Get back into your Internet Computer identity by sending one ordinary email. No seed phrase.</p>
+      <section aria-live="polite">
+        {conn.state === 'connecting' && <p>Connecting…</p>}
+        {conn.state === 'ready' && (
+          <p>
+            Connected to canister <code>{conn.canisterId}</code>
+            {conn.mailHost ? (
+              <>
+                ; recovery mail goes to <code>{conn.mailHost}</code>.
+              </>
+            ) : (
+              '; email recovery is not configured on it yet.'
+            )}
+          </p>
+        )}
+        {conn.state === 'error' && (
+          <>
+            <p role="alert">Cannot reach Waxseal: {conn.message}</p>
+            <button type="button" onClick={() => void load()}>
+              Try again
+            </button>
+          </>
+        )}
+      </section>
+    </main>
+  );
+}
