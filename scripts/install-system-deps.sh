@@ -8,6 +8,7 @@ PKGS=(
   swaks                               # SMTP client for gateway tests
   bind9 bind9-utils bind9-dnsutils    # named, dnssec-signzone, delv (DNSSEC fixtures and differential tests)
   dnsdist unbound                     # DoH front end, second validator
+  chromium                            # the web app's browser suite (driven by playwright-core, no download)
   postfix                             # smtp-sink/smtp-source: the ceiling in npm run bench:gateway (never started)
 )
 missing=()

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EnvError, parseEnv } from '../frontend/src/ic/env.ts';
+import { describeError } from '../frontend/src/ic/errors.ts';
 import { buildFrontend, FIRST_PAGE_BUDGET } from '../scripts/frontend-build.ts';
 
 describe('web app build', () => {
@@ -40,5 +41,24 @@ describe('env.json', () => {
   ])('refuses %s', (_name, json, why) => {
     expect(() => parseEnv(json)).toThrow(EnvError);
     expect(() => parseEnv(json)).toThrow(why);
+  });
+});
+
+describe('describeError', () => {
+  it('turns a transport failure with its stack into one sentence naming the host', () => {
+    const e = new Error(
+      'Failed to fetch HTTP request: TypeError: Failed to fetch\n    at async #S (http://x/a.js:1:2)',
+    );
+    expect(describeError(e, 'http://127.0.0.1:4943')).toBe(
+      'http://127.0.0.1:4943 did not answer. Check your connection, then try again.',
+    );
+  });
+
+  it('explains a broken env.json, and cuts anything else to its first line', () => {
+    expect(describeError(new EnvError('env.json: HTTP 404'))).toBe(
+      'this page is not set up correctly (env.json: HTTP 404).',
+    );
+    expect(describeError(new Error(`Reject: ${'x'.repeat(300)}\n at y`))).toHaveLength(201);
+    expect(describeError('plain')).toBe('plain');
   });
 });

@@ -182,6 +182,7 @@ describe('npm start: the local stack', () => {
     const base = row('web app')[0]!;
     const page = await fetch(base);
     expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const html = await page.text();
     expect(html).toContain('<div id="root"></div>');
     const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];

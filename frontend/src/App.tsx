@@ -5,7 +5,8 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { connect } from './ic/actor.ts';
-import { loadEnv } from './ic/env.ts';
+import { type AppEnv, loadEnv } from './ic/env.ts';
+import { describeError } from './ic/errors.ts';
 
 type Connection =
   | { state: 'connecting' }
@@ -16,12 +17,13 @@ export function App() {
   const [conn, setConn] = useState<Connection>({ state: 'connecting' });
   const load = useCallback(async () => {
     setConn({ state: 'connecting' });
+    let env: AppEnv | undefined;
     try {
-      const env = await loadEnv();
+      env = await loadEnv();
       const config = await (await connect(env)).config();
       setConn({ state: 'ready', canisterId: env.canisterId, mailHost: config.mail_hosts[0] ?? null });
     } catch (e) {
-      setConn({ state: 'error', message: e instanceof Error ? e.message : String(e) });
+      setConn({ state: 'error', message: describeError(e, env?.host) });
     }
   }, []);
   useEffect(() => {
@@ -31,8 +33,10 @@ export function App() {
   return (
     <main>
       <h1>Waxseal</h1>
-      <p>Get back into your Internet Computer identity by sending one ordinary email. No seed phrase.</p>
-      <section aria-live="polite">
+      <p className="lead">
+        Get back into your Internet Computer identity by sending one ordinary email. No seed phrase.
+      </p>
+      <section className="card" aria-live="polite">
         {conn.state === 'connecting' && <p>Connecting…</p>}
         {conn.state === 'ready' && (
           <p>

@@ -53,9 +53,10 @@ export async function serveWeb(
     const file = normalize(join(dist, path));
     if (!file.startsWith(dist + sep) && file !== dist) return send(404, 'text/plain', 'not found\n');
     try {
-      const body = await readFile(path.endsWith('/') ? join(file, 'index.html') : file);
+      const served = path.endsWith('/') ? join(file, 'index.html') : file;
+      const body = await readFile(served);
       const immutable = path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-      return send(200, TYPES[extname(file)] ?? 'application/octet-stream', body, immutable);
+      return send(200, TYPES[extname(served)] ?? 'application/octet-stream', body, immutable);
     } catch {
       if (extname(path) !== '') return send(404, 'text/plain', 'not found\n');
       try {

@@ -1,0 +1,69 @@
+/**
+ * The web app in a real browser (Debian Chromium via playwright-core) against the compiled canister behind the
+ * devnet endpoint: the page reads env.json, connects with an unmodified HttpAgent and shows what it is connected
+ * to; an endpoint that does not answer gives a plain message and a retry, on a phone-sized screen too.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFrontend } from '../scripts/frontend-build.ts';
+import { serveWeb, type WebServer } from '../scripts/local-stack/web.ts';
+import { toHex } from '../src/encoding/bytes.ts';
+import { launchChromium } from './helpers/browser.ts';
+import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
+import { freePort } from './helpers/dns-servers.ts';
+import { MAIL_HOST } from './helpers/gateway.ts';
+
+const SHOTS = process.env.WAXSEAL_SCREENSHOTS;
+let dn: TestDevnet;
+let out: string;
+let web: WebServer;
+let dead: WebServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  out = mkdtempSync(join(tmpdir(), 'waxseal-web-'));
+  [dn] = await Promise.all([startDevnet({ mail_hosts: [MAIL_HOST] }), buildFrontend(out)]);
+  const env = { host: dn.url, canisterId: dn.devnet.canisterId.toText(), rootKey: toHex(dn.devnet.rootKey) };
+  web = await serveWeb(out, env, 0);
+  dead = await serveWeb(out, { ...env, host: `http://127.0.0.1:${await freePort()}` }, 0);
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.close();
+  await dead?.close();
+  await dn?.close();
+  rmSync(out, { recursive: true, force: true });
+});
+
+describe('web app shell in Chromium', () => {
+  it('connects through env.json and shows the canister and its mail host', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${web.url}/`);
+    const status = page.locator('section[aria-live="polite"]');
+    await status.getByText('Connected to canister').waitFor({ timeout: 20_000 });
+    expect(await status.textContent()).toContain(dn.devnet.canisterId.toText());
+    expect(await status.textContent()).toContain(MAIL_HOST);
+    expect(await page.title()).toBe('Waxseal');
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'shell-desktop.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('says plainly when the endpoint does not answer, and offers a retry a keyboard reaches (360 px)', async () => {
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    await page.goto(`${dead.url}/`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ timeout: 20_000 });
+    expect(await alert.textContent()).toMatch(
+      /^Cannot reach Waxseal: http:\/\/127\.0\.0\.1:\d+ did not answer\. Check your connection, then try again\.$/,
+    );
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Try again');
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'shell-error-360.png'), fullPage: true });
+    await page.close();
+  });
+});
