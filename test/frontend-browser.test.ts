@@ -53,6 +53,45 @@ describe('web app shell in Chromium', () => {
     await page.close();
   });
 
+  it('creates an identity with a passkey (CDP virtual authenticator) and shows its number to write down', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await page.goto(`${web.url}/`);
+    await page.getByRole('button', { name: 'Create with a passkey' }).click();
+    const anchor = page.getByTestId('anchor');
+    await anchor.waitFor({ timeout: 30_000 });
+    const number = BigInt((await anchor.textContent())!.trim());
+    expect(number).toBeGreaterThanOrEqual(10_000n);
+    expect(await page.getByText('Write this number down.').count()).toBe(1);
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    // The canister counts it (its /metrics), and this browser remembers which passkey belongs to it.
+    const metrics = await (await dn.actor()).http_request({
+      method: 'GET',
+      url: '/metrics',
+      headers: [],
+      body: new Uint8Array(),
+      certificate_version: [],
+    });
+    expect(new TextDecoder().decode(metrics.body)).toMatch(/^waxseal_identities 1$/m);
+    const stored = await page.evaluate(() => localStorage.getItem('waxseal.passkeys'));
+    expect(JSON.parse(stored!)[0].anchor).toBe(number.toString());
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'create-done-desktop.png'), fullPage: true });
+    await context.close();
+  });
+
   it('says plainly when the endpoint does not answer, and offers a retry a keyboard reaches (360 px)', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     await page.goto(`${dead.url}/`);

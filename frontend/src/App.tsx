@@ -1,16 +1,17 @@
 /**
- * The app shell. For now it shows where the page is connected: the canister's served mail host, read through the
- * generated actor (an unmodified HttpAgent), or what went wrong and a retry. The create, manage, setup and
+ * The app shell: where the page is connected (the canister's served mail host, read through the generated actor
+ * over an unmodified HttpAgent), or what went wrong and a retry; then creating an identity. The manage, setup and
  * recovery views of issue 11 plug in here.
  */
 import { useCallback, useEffect, useState } from 'react';
+import { CreateIdentity } from './CreateIdentity.tsx';
 import { connect } from './ic/actor.ts';
 import { type AppEnv, loadEnv } from './ic/env.ts';
 import { describeError } from './ic/errors.ts';
 
 type Connection =
   | { state: 'connecting' }
-  | { state: 'ready'; canisterId: string; mailHost: string | null }
+  | { state: 'ready'; env: AppEnv; canisterId: string; mailHost: string | null }
   | { state: 'error'; message: string };
 
 export function App() {
@@ -21,7 +22,7 @@ export function App() {
     try {
       env = await loadEnv();
       const config = await (await connect(env)).config();
-      setConn({ state: 'ready', canisterId: env.canisterId, mailHost: config.mail_hosts[0] ?? null });
+      setConn({ state: 'ready', env, canisterId: env.canisterId, mailHost: config.mail_hosts[0] ?? null });
     } catch (e) {
       setConn({ state: 'error', message: describeError(e, env?.host) });
     }
@@ -59,6 +60,7 @@ export function App() {
           </>
         )}
       </section>
+      {conn.state === 'ready' && <CreateIdentity env={conn.env} />}
     </main>
   );
 }
