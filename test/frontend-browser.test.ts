@@ -89,6 +89,17 @@ describe('web app shell in Chromium', () => {
     const stored = await page.evaluate(() => localStorage.getItem('waxseal.passkeys'));
     expect(JSON.parse(stored!)[0].anchor).toBe(number.toString());
     if (SHOTS) await page.screenshot({ path: join(SHOTS, 'create-done-desktop.png'), fullPage: true });
+
+    // On return (a reload), the same passkey signs one delegation, and the identity's details load with it.
+    await page.reload();
+    await page.getByRole('button', { name: `Sign in as identity ${number}` }).click();
+    const manage = page.getByRole('region', { name: `Identity ${number}` });
+    await manage.getByText('1 passkey or device can sign in.').waitFor({ timeout: 30_000 });
+    expect(await manage.textContent()).toContain('No recovery email yet.');
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'manage-desktop.png'), fullPage: true });
+    await manage.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: `Sign in as identity ${number}` }).waitFor();
+    expect(await page.getByRole('region', { name: `Identity ${number}` }).count()).toBe(0);
     await context.close();
   });
 

@@ -8,6 +8,9 @@ import { CreateIdentity } from './CreateIdentity.tsx';
 import { connect } from './ic/actor.ts';
 import { type AppEnv, loadEnv } from './ic/env.ts';
 import { describeError } from './ic/errors.ts';
+import type { Session } from './ic/session.ts';
+import { Manage } from './Manage.tsx';
+import { SignIn } from './SignIn.tsx';
 
 type Connection =
   | { state: 'connecting' }
@@ -16,6 +19,9 @@ type Connection =
 
 export function App() {
   const [conn, setConn] = useState<Connection>({ state: 'connecting' });
+  const [session, setSession] = useState<Session | null>(null);
+  /** Bumped when an identity is created, so the sign-in list reads the stored passkeys again. */
+  const [created, setCreated] = useState(0);
   const load = useCallback(async () => {
     setConn({ state: 'connecting' });
     let env: AppEnv | undefined;
@@ -60,7 +66,15 @@ export function App() {
           </>
         )}
       </section>
-      {conn.state === 'ready' && <CreateIdentity env={conn.env} />}
+      {conn.state === 'ready' && session && (
+        <Manage anchor={session.anchor} actor={session.actor} onSignOut={() => setSession(null)} />
+      )}
+      {conn.state === 'ready' && !session && (
+        <>
+          <SignIn key={created} env={conn.env} onSignedIn={setSession} />
+          <CreateIdentity env={conn.env} onCreated={() => setCreated((n) => n + 1)} />
+        </>
+      )}
     </main>
   );
 }

@@ -15,7 +15,7 @@ type Step =
   | { step: 'done'; anchor: bigint }
   | { step: 'error'; message: string };
 
-export function CreateIdentity({ env }: { env: AppEnv }) {
+export function CreateIdentity({ env, onCreated }: { env: AppEnv; onCreated: () => void }) {
   const [s, setS] = useState<Step>({ step: 'start' });
   const create = async () => {
     try {
@@ -26,6 +26,7 @@ export function CreateIdentity({ env }: { env: AppEnv }) {
       if ('Err' in r) return setS({ step: 'error', message: r.Err.message });
       rememberPasskey(r.Ok, passkey);
       setS({ step: 'done', anchor: r.Ok });
+      onCreated();
     } catch (e) {
       const cancelled = e instanceof DOMException && e.name === 'NotAllowedError';
       setS({

@@ -1,0 +1,59 @@
+/**
+ * Signed in (issue 11, deliverable 3, first part): the identity number, its authenticators and its recovery
+ * address as the canister reports them (`identity_info`), and sign out. The actions on them (add or remove a
+ * passkey, add, replace or remove the recovery email) come with the setup wizard.
+ */
+import { useEffect, useState } from 'react';
+import type { Waxseal } from './ic/actor.ts';
+import { describeError } from './ic/errors.ts';
+
+type Info =
+  | { state: 'loading' }
+  | { state: 'ready'; authenticators: number; recovery: string | null }
+  | { state: 'error'; message: string };
+
+export function Manage({
+  anchor,
+  actor,
+  onSignOut,
+}: {
+  anchor: bigint;
+  actor: Waxseal;
+  onSignOut: () => void;
+}) {
+  const [info, setInfo] = useState<Info>({ state: 'loading' });
+  useEffect(() => {
+    actor.identity_info(anchor).then(
+      (r) =>
+        setInfo(
+          'Ok' in r
+            ? {
+                state: 'ready',
+                authenticators: r.Ok.authenticators.length,
+                recovery: r.Ok.recovery_address[0]?.address ?? null,
+              }
+            : { state: 'error', message: r.Err.message },
+        ),
+      (e: unknown) => setInfo({ state: 'error', message: describeError(e) }),
+    );
+  }, [actor, anchor]);
+  return (
+    <section className="card" aria-labelledby="manage-title">
+      <h2 id="manage-title">Identity {anchor.toString()}</h2>
+      {info.state === 'loading' && <p aria-live="polite">Loading your identity…</p>}
+      {info.state === 'ready' && (
+        <ul aria-live="polite">
+          <li>
+            {info.authenticators === 1 ? '1 passkey or device' : `${info.authenticators} passkeys or devices`}{' '}
+            can sign in.
+          </li>
+          <li>{info.recovery ? `Recovery email: ${info.recovery}` : 'No recovery email yet.'}</li>
+        </ul>
+      )}
+      {info.state === 'error' && <p role="alert">{info.message}</p>}
+      <button type="button" onClick={onSignOut}>
+        Sign out
+      </button>
+    </section>
+  );
+}
