@@ -1,11 +1,12 @@
 /**
  * Signed in (issue 11, deliverable 3, first part): the identity number, its authenticators and its recovery
- * address as the canister reports them (`identity_info`), and sign out. The actions on them (add or remove a
- * passkey, add, replace or remove the recovery email) come with the setup wizard.
+ * address as the canister reports them (`identity_info`), adding a recovery email (SetupWizard), and sign out.
+ * Still to come: add or remove a passkey, replace or remove the recovery email, the audit log.
  */
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { Waxseal } from './ic/actor.ts';
 import { describeError } from './ic/errors.ts';
+import { SetupWizard } from './SetupWizard.tsx';
 
 type Info =
   | { state: 'loading' }
@@ -22,7 +23,8 @@ export function Manage({
   onSignOut: () => void;
 }) {
   const [info, setInfo] = useState<Info>({ state: 'loading' });
-  useEffect(() => {
+  const [adding, setAdding] = useState(false);
+  const load = useCallback(() => {
     actor.identity_info(anchor).then(
       (r) =>
         setInfo(
@@ -37,6 +39,8 @@ export function Manage({
       (e: unknown) => setInfo({ state: 'error', message: describeError(e) }),
     );
   }, [actor, anchor]);
+  useEffect(load, [load]);
+  const done = useCallback(() => load(), [load]);
   return (
     <section className="card" aria-labelledby="manage-title">
       <h2 id="manage-title">Identity {anchor.toString()}</h2>
@@ -49,6 +53,14 @@ export function Manage({
           </li>
           <li>{info.recovery ? `Recovery email: ${info.recovery}` : 'No recovery email yet.'}</li>
         </ul>
+      )}
+      {info.state === 'ready' && !info.recovery && !adding && (
+        <button type="button" onClick={() => setAdding(true)}>
+          Add recovery email
+        </button>
+      )}
+      {adding && info.state === 'ready' && !info.recovery && (
+        <SetupWizard anchor={anchor} actor={actor} onDone={done} onCancel={() => setAdding(false)} />
       )}
       {info.state === 'error' && <p role="alert">{info.message}</p>}
       <button type="button" onClick={onSignOut}>
