@@ -50,8 +50,8 @@ afterAll(async () => {
   rmSync(out, { recursive: true, force: true });
 });
 
-/** A page with a virtual passkey authenticator, signed in to a new identity. */
-async function signedIn(): Promise<{ page: Page; anchor: string }> {
+/** A fresh browser profile (no keys, nothing stored) with a virtual passkey authenticator. */
+async function freshPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
@@ -67,6 +67,23 @@ async function signedIn(): Promise<{ page: Page; anchor: string }> {
     },
   });
   await page.goto(`${web.url}/`);
+  return page;
+}
+
+/** Reads the mail to send from the page and sends it through the gateway with `waxseal send-test-mail`. */
+async function sendShownMail(page: Page, from: string): Promise<{ mailbox: string; nonce: string }> {
+  const mailbox = (await page.getByTestId('mailbox').textContent({ timeout: 20_000 }))!;
+  const nonce = (await page.getByTestId('nonce').textContent())!;
+  const sent = await waxseal(
+    ...['send-test-mail', '--from', from, '--to', mailbox, '--subject', nonce, '--server', gw.smtp],
+  );
+  expect(sent.code, sent.stderr).toBe(0);
+  return { mailbox, nonce };
+}
+
+/** A page with a virtual passkey authenticator, signed in to a new identity. */
+async function signedIn(): Promise<{ page: Page; anchor: string }> {
+  const page = await freshPage();
   await page.getByRole('button', { name: 'Create with a passkey' }).click();
   const anchor = (await page.getByTestId('anchor').textContent({ timeout: 30_000 }))!.trim();
   await page.getByRole('button', { name: `Sign in as identity ${anchor}` }).click();
@@ -93,23 +110,51 @@ describe('add a recovery email in Chromium', () => {
     await page.getByRole('button', { name: 'Add recovery email' }).click();
     await page.getByLabel('Your email address').fill(address);
     await page.getByRole('button', { name: 'Continue' }).click();
-    const mailbox = (await page.getByTestId('mailbox').textContent({ timeout: 20_000 }))!;
-    const nonce = (await page.getByTestId('nonce').textContent())!;
+    await page.getByTestId('nonce').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('time-left').textContent()).toMatch(/^(29|30):\d\d$/);
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'setup-send-desktop.png'), fullPage: true });
+    const { mailbox, nonce } = await sendShownMail(page, address);
     expect(mailbox).toBe(`register@${MAIL_HOST}`);
     expect(nonce).toMatch(/^WX-[a-z2-7]{20}$/);
-    expect(await page.getByTestId('time-left').textContent()).toMatch(/^(29|30):\d\d$/);
     expect(await page.getByRole('link', { name: /Open your mail app/ }).getAttribute('href')).toBe(
       `mailto:${mailbox}?subject=${nonce}`,
     );
-    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'setup-send-desktop.png'), fullPage: true });
-    const sent = await waxseal(
-      ...['send-test-mail', '--from', address, '--to', mailbox, '--subject', nonce, '--server', gw.smtp],
-    );
-    expect(sent.code, sent.stderr).toBe(0);
     const card = page.getByRole('region', { name: `Identity ${anchor}` });
     await card.getByText(`Recovery email: ${address}`).waitFor({ timeout: 30_000 });
     expect(await page.getByRole('button', { name: 'Add recovery email' }).count()).toBe(0);
     if (SHOTS) await page.screenshot({ path: join(SHOTS, 'setup-done-desktop.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('recovers from a fresh browser by email: the same identity, then a new passkey that signs in again', async () => {
+    const address = 'carol@ed25519.wxtest';
+    const { page: first, anchor } = await signedIn();
+    await first.getByRole('button', { name: 'Add recovery email' }).click();
+    await first.getByLabel('Your email address').fill(address);
+    await first.getByRole('button', { name: 'Continue' }).click();
+    await sendShownMail(first, address);
+    await first.getByText(`Recovery email: ${address}`).waitFor({ timeout: 30_000 });
+    await first.context().close();
+
+    const page = await freshPage();
+    expect(await page.getByRole('button', { name: /Sign in as identity/ }).count()).toBe(0);
+    await page.getByLabel('Your recovery email address').fill(address);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const { mailbox } = await sendShownMail(page, address);
+    expect(mailbox).toBe(`recover@${MAIL_HOST}`);
+    const card = page.getByRole('region', { name: `Identity ${anchor}` });
+    await card.getByText('1 passkey or device can sign in.').waitFor({ timeout: 30_000 });
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'recovered-desktop.png'), fullPage: true });
+    await card.getByRole('button', { name: 'Add a passkey on this device' }).click();
+    await card.getByText('2 passkeys or devices can sign in.').waitFor({ timeout: 30_000 });
+    await card.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: `Sign in as identity ${anchor}` }).click();
+    await page
+      .getByRole('region', { name: `Identity ${anchor}` })
+      .getByText(`Recovery email: ${address}`)
+      .waitFor({
+        timeout: 30_000,
+      });
     await page.context().close();
   });
 });

@@ -10,6 +10,7 @@ import { type AppEnv, loadEnv } from './ic/env.ts';
 import { describeError } from './ic/errors.ts';
 import type { Session } from './ic/session.ts';
 import { Manage } from './Manage.tsx';
+import { Recover } from './Recover.tsx';
 import { SignIn } from './SignIn.tsx';
 
 type Connection =
@@ -67,12 +68,18 @@ export function App() {
         )}
       </section>
       {conn.state === 'ready' && session && (
-        <Manage anchor={session.anchor} actor={session.actor} onSignOut={() => setSession(null)} />
+        <Manage
+          anchor={session.anchor}
+          actor={session.actor}
+          recovered={session.recovered ?? false}
+          onSignOut={() => setSession(null)}
+        />
       )}
       {conn.state === 'ready' && !session && (
         <>
           <SignIn key={created} env={conn.env} onSignedIn={setSession} />
           <CreateIdentity env={conn.env} onCreated={() => setCreated((n) => n + 1)} />
+          <Recover env={conn.env} onSignedIn={setSession} />
         </>
       )}
     </main>

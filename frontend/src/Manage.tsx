@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Waxseal } from './ic/actor.ts';
 import { describeError } from './ic/errors.ts';
+import { createPasskey, rememberPasskey } from './ic/passkey.ts';
 import { SetupWizard } from './SetupWizard.tsx';
 
 type Info =
@@ -16,14 +17,19 @@ type Info =
 export function Manage({
   anchor,
   actor,
+  recovered,
   onSignOut,
 }: {
   anchor: bigint;
   actor: Waxseal;
+  recovered: boolean;
   onSignOut: () => void;
 }) {
   const [info, setInfo] = useState<Info>({ state: 'loading' });
   const [adding, setAdding] = useState(false);
+  const [passkey, setPasskey] = useState<'offer' | 'working' | 'added' | { error: string }>(
+    recovered ? 'offer' : 'added',
+  );
   const load = useCallback(() => {
     actor.identity_info(anchor).then(
       (r) =>
@@ -40,6 +46,19 @@ export function Manage({
     );
   }, [actor, anchor]);
   useEffect(load, [load]);
+  const addPasskey = async () => {
+    setPasskey('working');
+    try {
+      const key = await createPasskey();
+      const r = await actor.add_authenticator(anchor, key.getPrincipal());
+      if ('Err' in r) return setPasskey({ error: r.Err.message });
+      rememberPasskey(anchor, key);
+      setPasskey('added');
+      load();
+    } catch (e) {
+      setPasskey({ error: describeError(e) });
+    }
+  };
   const done = useCallback(() => load(), [load]);
   return (
     <section className="card" aria-labelledby="manage-title">
@@ -53,6 +72,18 @@ export function Manage({
           </li>
           <li>{info.recovery ? `Recovery email: ${info.recovery}` : 'No recovery email yet.'}</li>
         </ul>
+      )}
+      {passkey !== 'added' && (
+        <div className="notice" role="status">
+          <p>
+            You are signed in by email for a while. Add a passkey on this device now, or you will need the
+            email again next time.
+          </p>
+          {typeof passkey === 'object' && <p role="alert">{passkey.error}</p>}
+          <button type="button" disabled={passkey === 'working'} onClick={() => void addPasskey()}>
+            Add a passkey on this device
+          </button>
+        </div>
       )}
       {info.state === 'ready' && !info.recovery && !adding && (
         <button type="button" onClick={() => setAdding(true)}>

@@ -8,11 +8,11 @@ import { type FormEvent, useEffect, useState } from 'react';
 import type { Waxseal } from './ic/actor.ts';
 import { describeError } from './ic/errors.ts';
 import { checkAddressEntry } from './logic/address-entry.ts';
-import { challengeView } from './logic/challenge-view.ts';
+import { type ChallengeStatus, challengeView } from './logic/challenge-view.ts';
 import { nsToMs } from './logic/poll-schedule.ts';
 import { usePolling } from './usePolling.ts';
 
-interface Prepared {
+export interface Prepared {
   address: string;
   mailbox: string;
   nonce: string;
@@ -118,7 +118,7 @@ function Copy({ text, label }: { text: string; label: string }) {
   );
 }
 
-function SendStep({
+export function SendStep({
   actor,
   prepared,
   onDone,
@@ -126,7 +126,7 @@ function SendStep({
 }: {
   actor: Waxseal;
   prepared: Prepared;
-  onDone: () => void;
+  onDone: (status: ChallengeStatus) => void;
   onRestart: () => void;
 }) {
   const { address, mailbox, nonce, expiresAtMs } = prepared;
@@ -138,8 +138,8 @@ function SendStep({
     return () => clearInterval(t);
   }, []);
   useEffect(() => {
-    if (view.kind === 'done-setup') onDone();
-  }, [view.kind, onDone]);
+    if (view.kind === 'done-setup' || view.kind === 'done-recovery') onDone(status);
+  }, [view.kind, status, onDone]);
   const mailto = `mailto:${mailbox}?subject=${encodeURIComponent(nonce)}`;
   return (
     <section aria-labelledby="send-title">

@@ -15,6 +15,8 @@ export const SESSION_MS = 30 * 60_000;
 export interface Session {
   readonly anchor: bigint;
   readonly actor: Waxseal;
+  /** Signed in by email recovery: the page offers to add a passkey before the delegation expires. */
+  readonly recovered?: boolean;
 }
 
 export async function signIn(env: AppEnv, anchor: bigint, passkey: SignIdentity): Promise<Session> {
