@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFrontend } from '../scripts/frontend-build.ts';
 import { serveWeb, type WebServer } from '../scripts/local-stack/web.ts';
 import { toHex } from '../src/encoding/bytes.ts';
-import { launchChromium } from './helpers/browser.ts';
+import { launchChromium, pageWithPasskeys } from './helpers/browser.ts';
 import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
 import { freePort } from './helpers/dns-servers.ts';
 import { MAIL_HOST } from './helpers/gateway.ts';
@@ -55,19 +55,7 @@ describe('web app shell in Chromium', () => {
 
   it('creates an identity with a passkey (CDP virtual authenticator) and shows its number to write down', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const { page, cdp, authenticatorId } = await pageWithPasskeys(context);
     await page.goto(`${web.url}/`);
     await page.getByRole('button', { name: 'Create with a passkey' }).click();
     const anchor = page.getByTestId('anchor');

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFrontend } from '../scripts/frontend-build.ts';
 import { serveWeb, type WebServer } from '../scripts/local-stack/web.ts';
 import { toHex } from '../src/encoding/bytes.ts';
-import { launchChromium } from './helpers/browser.ts';
+import { launchChromium, pageWithPasskeys } from './helpers/browser.ts';
 import { waxseal } from './helpers/cli.ts';
 import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
 import {
@@ -53,19 +53,7 @@ afterAll(async () => {
 /** A fresh browser profile (no keys, nothing stored) with a virtual passkey authenticator. */
 async function freshPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  const { page } = await pageWithPasskeys(context);
   await page.goto(`${web.url}/`);
   return page;
 }

@@ -6,6 +6,7 @@
  */
 import { DelegationChain, DelegationIdentity, ECDSAKeyIdentity } from '@icp-sdk/core/identity';
 import { type FormEvent, useState } from 'react';
+import { AddressInput } from './AddressInput.tsx';
 import { connect, type Waxseal } from './ic/actor.ts';
 import type { AppEnv } from './ic/env.ts';
 import { describeError } from './ic/errors.ts';
@@ -75,16 +76,11 @@ export function Recover({ env, onSignedIn }: { env: AppEnv; onSignedIn: (s: Sess
       {!flow && (
         <form noValidate onSubmit={(e) => void submit(e)}>
           <p>Get back in with the recovery email you added to your identity.</p>
-          <label htmlFor="recover-address">Your recovery email address</label>
-          <input
+          <AddressInput
             id="recover-address"
-            type="text"
-            inputMode="email"
-            autoCapitalize="none"
-            spellCheck={false}
-            autoComplete="email"
+            label="Your recovery email address"
             value={typed}
-            onChange={(e) => setTyped(e.target.value)}
+            onChange={setTyped}
           />
           <div className="actions">
             <button type="submit">Continue</button>

@@ -5,6 +5,7 @@
  * failed and what to do.
  */
 import { type FormEvent, useEffect, useState } from 'react';
+import { AddressInput } from './AddressInput.tsx';
 import type { Waxseal } from './ic/actor.ts';
 import { describeError } from './ic/errors.ts';
 import { checkAddressEntry } from './logic/address-entry.ts';
@@ -57,20 +58,14 @@ export function SetupWizard({
     return <SendStep actor={actor} prepared={prepared} onDone={onDone} onRestart={() => setPrepared(null)} />;
   }
   return (
-    // Not type="email": the browser's own check would differ from the canister's (and hide the A-label hint).
     <form noValidate onSubmit={(e) => void submit(e)} aria-labelledby="setup-title">
       <h3 id="setup-title">Add a recovery email</h3>
-      <label htmlFor="recovery-address">Your email address</label>
-      <input
+      <AddressInput
         id="recovery-address"
-        type="text"
-        inputMode="email"
-        autoCapitalize="none"
-        spellCheck={false}
-        autoComplete="email"
+        label="Your email address"
         value={typed}
-        onChange={(e) => setTyped(e.target.value)}
-        aria-describedby={problem ? 'address-problem' : undefined}
+        onChange={setTyped}
+        describedBy={problem ? 'address-problem' : undefined}
       />
       {problem && (
         <p id="address-problem" role="alert">

@@ -2,7 +2,7 @@
  * Debian's Chromium driven by playwright-core (no browser download): headless, sandbox off (the suites run as
  * root in CI containers), no network beyond what the page asks of loopback servers.
  */
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
 import { findBinary } from '../../scripts/local-stack/process.ts';
 
 export async function launchChromium(): Promise<Browser> {
@@ -11,4 +11,27 @@ export async function launchChromium(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
   });
+}
+
+/**
+ * A new page in `context` with a CDP virtual authenticator (WebAuthn.addVirtualAuthenticator): a platform
+ * passkey that always verifies the user, as a phone or laptop would after a fingerprint.
+ */
+export async function pageWithPasskeys(
+  context: BrowserContext,
+): Promise<{ page: Page; cdp: CDPSession; authenticatorId: string }> {
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { page, cdp, authenticatorId };
 }
