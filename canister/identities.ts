@@ -248,7 +248,10 @@ export function addAuthenticator(
   save(anchor, identity);
 }
 
-/** Refuses to remove the last authenticator: an identity with none could only come back through email. */
+/**
+ * An identity always keeps one way in: its last authenticator goes only while a recovery address can still bring
+ * the person back (email recovery signs in as the management principal, which may add a new device).
+ */
 export function removeAuthenticator(
   anchor: bigint,
   identity: Identity,
@@ -264,8 +267,12 @@ export function removeAuthenticator(
       'that principal is not an authenticator of this identity',
     );
   }
-  if (rest.length === 0)
-    throw new IdentityError('LastAuthenticator', 'the last authenticator cannot be removed');
+  if (rest.length === 0 && !identity.recovery) {
+    throw new IdentityError(
+      'LastAuthenticator',
+      'the last authenticator of an identity without a recovery address cannot be removed',
+    );
+  }
   identity.authenticators = rest;
   audit(identity, 'AuthenticatorRemoved', caller, now);
   save(anchor, identity);
@@ -310,6 +317,12 @@ export function bindAddress(
 export function removeAddress(anchor: bigint, identity: Identity, caller: Principal, now: bigint): void {
   if (!identity.recovery)
     throw new IdentityError('NoRecoveryAddress', 'this identity has no recovery address');
+  if (identity.authenticators.length === 0) {
+    throw new IdentityError(
+      'LastWayIn',
+      'the recovery address is the only way into this identity: add an authenticator first',
+    );
+  }
   addressIndex.remove(addressKey(identity.recovery.address));
   identity.recovery = null;
   audit(identity, 'RecoveryEmailRemoved', caller, now);

@@ -418,6 +418,38 @@ describe('recovery', () => {
     ok(await c.actor(delegated).add_authenticator(anchor, Ed25519KeyIdentity.generate().getPrincipal()));
   });
 
+  it('keeps one way in: the last device goes only with an address set, the address only with a device left', async () => {
+    const address = 'jon@ecdsa.wxtest';
+    const { anchor, proof } = await identityWithAddress(address);
+    // With the address set, the owner may remove its own, last, authenticator; it is then no longer authorized.
+    ok(await c.actor(owner).remove_authenticator(anchor, owner.getPrincipal()));
+    expect(await c.actor(owner).identity_info(anchor)).toMatchObject({ Err: { code: 'NotAuthorized' } });
+
+    const session = Ed25519KeyIdentity.generate();
+    const sessionKey = new Uint8Array(session.getPublicKey().toDer());
+    const ch = ok(await c.actor().email_recovery_prepare(address, sessionKey));
+    await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
+    const status = await c.actor().email_challenge_status(ch.nonce);
+    if (!('RecoveryReady' in status)) throw new Error(`not RecoveryReady: ${Object.keys(status)[0]}`);
+    const { user_key, expiration } = status.RecoveryReady;
+    const signed = ok(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration));
+    const delegated = await signInWithDelegation(c, session, user_key, signed);
+    // The address is now the only way in: removing it is refused and changes nothing.
+    const before = ok(await c.actor(delegated).identity_info(anchor));
+    expect(before.authenticators).toEqual([]);
+    expect(await c.actor(delegated).email_credential_remove(anchor)).toMatchObject({
+      Err: { code: 'LastWayIn' },
+    });
+    expect(ok(await c.actor(delegated).identity_info(anchor))).toEqual(before);
+    // With a device added it may go; then that device is the last one and stays.
+    const device = Ed25519KeyIdentity.generate();
+    ok(await c.actor(delegated).add_authenticator(anchor, device.getPrincipal()));
+    ok(await c.actor(device).email_credential_remove(anchor));
+    expect(await c.actor(device).remove_authenticator(anchor, device.getPrincipal())).toMatchObject({
+      Err: { code: 'LastAuthenticator' },
+    });
+  });
+
   it('concurrent challenges for one address do not interfere', async () => {
     const address = 'hank@ecdsa.wxtest';
     const { proof } = await identityWithAddress(address);

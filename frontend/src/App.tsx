@@ -1,7 +1,7 @@
 /**
  * The app shell: where the page is connected (the canister's served mail host, read through the generated actor
- * over an unmodified HttpAgent), or what went wrong and a retry; then creating an identity. The manage, setup and
- * recovery views of issue 11 plug in here.
+ * over an unmodified HttpAgent), or what went wrong and a retry; then, signed out, sign-in, creating an identity
+ * and recovery by email (issue 11), and signed in, the manage page.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { CreateIdentity } from './CreateIdentity.tsx';
@@ -67,14 +67,7 @@ export function App() {
           </>
         )}
       </section>
-      {conn.state === 'ready' && session && (
-        <Manage
-          anchor={session.anchor}
-          actor={session.actor}
-          recovered={session.recovered ?? false}
-          onSignOut={() => setSession(null)}
-        />
-      )}
+      {conn.state === 'ready' && session && <Manage session={session} onSignOut={() => setSession(null)} />}
       {conn.state === 'ready' && !session && (
         <>
           <SignIn key={created} env={conn.env} onSignedIn={setSession} />

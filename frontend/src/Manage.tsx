@@ -1,102 +1,156 @@
 /**
- * Signed in (issue 11, deliverable 3, first part): the identity number, its authenticators and its recovery
- * address as the canister reports them (`identity_info`), adding a recovery email (SetupWizard), and sign out.
- * Still to come: add or remove a passkey, replace or remove the recovery email, the audit log.
+ * Signed in (issue 11, deliverable 3): the identity number, the principal this session acts as (the identity's
+ * management principal, protocol.md §1, whatever got the person in), the passkeys and devices that can sign in,
+ * the recovery email, and what happened to the identity (its audit log, protocol.md §2), all as `identity_info`
+ * reports them and read again after every change; then sign out. A session from an email recovery is offered a
+ * way in on this device first, since the canister's delegation expires.
  */
+import { Actor } from '@icp-sdk/core/agent';
 import { useCallback, useEffect, useState } from 'react';
-import type { Waxseal } from './ic/actor.ts';
+import type { IdentityInfo } from '../../canister/declarations/waxseal.did.ts';
+import { ActionStatus, useActions } from './ActionStatus.tsx';
+import { AuditLog } from './AuditLog.tsx';
+import { Authenticators } from './Authenticators.tsx';
+import { type BrowserKey, keyKindHere, keysInThisBrowser, newKey } from './ic/browser-keys.ts';
 import { describeError } from './ic/errors.ts';
-import { createPasskey, rememberPasskey } from './ic/passkey.ts';
-import { SetupWizard } from './SetupWizard.tsx';
+import type { Session } from './ic/session.ts';
+import { refusalText } from './logic/refusal-text.ts';
+import { RecoveryEmailCard } from './RecoveryEmailCard.tsx';
+import './manage.css';
 
-type Info =
-  | { state: 'loading' }
-  | { state: 'ready'; authenticators: number; recovery: string | null }
-  | { state: 'error'; message: string };
+interface Loaded {
+  readonly info: IdentityInfo;
+  /** `whoami()` through this session. */
+  readonly principal: string;
+  readonly gateways: readonly string[];
+  /** This browser's keys for this identity. */
+  readonly here: readonly BrowserKey[];
+}
 
-export function Manage({
-  anchor,
-  actor,
-  recovered,
-  onSignOut,
-}: {
-  anchor: bigint;
-  actor: Waxseal;
-  recovered: boolean;
-  onSignOut: () => void;
-}) {
-  const [info, setInfo] = useState<Info>({ state: 'loading' });
-  const [adding, setAdding] = useState(false);
-  const [passkey, setPasskey] = useState<'offer' | 'working' | 'added' | { error: string }>(
-    recovered ? 'offer' : 'added',
-  );
-  const load = useCallback(() => {
-    actor.identity_info(anchor).then(
-      (r) =>
-        setInfo(
-          'Ok' in r
-            ? {
-                state: 'ready',
-                authenticators: r.Ok.authenticators.length,
-                recovery: r.Ok.recovery_address[0]?.address ?? null,
-              }
-            : { state: 'error', message: r.Err.message },
-        ),
-      (e: unknown) => setInfo({ state: 'error', message: describeError(e) }),
-    );
-  }, [actor, anchor]);
-  useEffect(load, [load]);
-  const addPasskey = async () => {
-    setPasskey('working');
+export function Manage({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
+  const { anchor, actor } = session;
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const load = useCallback(async () => {
     try {
-      const key = await createPasskey();
-      const r = await actor.add_authenticator(anchor, key.getPrincipal());
-      if ('Err' in r) return setPasskey({ error: r.Err.message });
-      rememberPasskey(anchor, key);
-      setPasskey('added');
-      load();
+      const [info, principal, config, keys] = await Promise.all([
+        actor.identity_info(anchor),
+        actor.whoami(),
+        actor.config(),
+        keysInThisBrowser(),
+      ]);
+      if ('Err' in info) return setLoadError(refusalText(info.Err));
+      setLoadError(null);
+      setLoaded({
+        info: info.Ok,
+        principal: principal.toText(),
+        gateways: config.gateway_principals.map((p) => p.toText()),
+        here: keys.filter((k) => k.anchor === anchor.toString()),
+      });
     } catch (e) {
-      setPasskey({ error: describeError(e) });
+      setLoadError(describeError(e));
     }
-  };
-  const done = useCallback(() => load(), [load]);
+  }, [actor, anchor]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const { outcome, run, busy } = useActions(load);
+
+  const kind = keyKindHere();
+  const addHere = () =>
+    run(
+      kind === 'passkey'
+        ? { working: 'Waiting for your new passkey…', done: 'Passkey added: it can now sign in.' }
+        : {
+            working: 'Making a key in this browser…',
+            done: 'Key added: this browser can now sign in. Clearing its site data deletes the key.',
+          },
+      async () => {
+        const key = await newKey(kind);
+        const r = await actor.add_authenticator(anchor, key.identity.getPrincipal());
+        if ('Ok' in r) await key.remember(anchor);
+        return r;
+      },
+    );
+
+  const listed = new Set(loaded?.info.authenticators.map((p) => p.toText()));
+  /** After an email recovery, until a key in this browser opens the identity again. */
+  const noWayInHere = session.recovered === true && !loaded?.here.some((k) => listed.has(k.principal));
+  const you = [loaded?.principal, session.authenticator].filter((p): p is string => p !== undefined);
+
   return (
-    <section className="card" aria-labelledby="manage-title">
-      <h2 id="manage-title">Identity {anchor.toString()}</h2>
-      {info.state === 'loading' && <p aria-live="polite">Loading your identity…</p>}
-      {info.state === 'ready' && (
-        <ul aria-live="polite">
-          <li>
-            {info.authenticators === 1 ? '1 passkey or device' : `${info.authenticators} passkeys or devices`}{' '}
-            can sign in.
-          </li>
-          <li>{info.recovery ? `Recovery email: ${info.recovery}` : 'No recovery email yet.'}</li>
-        </ul>
-      )}
-      {passkey !== 'added' && (
-        <div className="notice" role="status">
+    <section className="card manage" aria-labelledby="manage-title">
+      <h2 id="manage-title">
+        Identity <span className="anchor-number">{anchor.toString()}</span>
+      </h2>
+      <p className="details">
+        Details: this session signs as <code data-testid="principal">{loaded?.principal ?? '…'}</code>
+      </p>
+      {loaded && noWayInHere && (
+        <div className="notice">
           <p>
-            You are signed in by email for a while. Add a passkey on this device now, or you will need the
+            You are signed in by email for a while. Add a way in on this device now, or you will need the
             email again next time.
           </p>
-          {typeof passkey === 'object' && <p role="alert">{passkey.error}</p>}
-          <button type="button" disabled={passkey === 'working'} onClick={() => void addPasskey()}>
-            Add a passkey on this device
+          <button type="button" disabled={busy} onClick={() => void addHere()}>
+            {kind === 'passkey' ? 'Add a passkey on this device' : 'Keep a key in this browser'}
           </button>
         </div>
       )}
-      {info.state === 'ready' && !info.recovery && !adding && (
-        <button type="button" onClick={() => setAdding(true)}>
-          Add recovery email
+      <ActionStatus outcome={outcome} />
+      {!loaded && !loadError && <p>Loading your identity…</p>}
+      {loadError && (
+        <div role="alert">
+          <p>Could not read your identity: {loadError}</p>
+          <button type="button" onClick={() => void load()}>
+            Try again
+          </button>
+        </div>
+      )}
+      {loaded && (
+        <>
+          <Authenticators
+            anchor={anchor}
+            actor={actor}
+            authenticators={loaded.info.authenticators}
+            signedInWith={session.authenticator}
+            here={loaded.here}
+            recovery={loaded.info.recovery_address[0]?.address ?? null}
+            run={run}
+            busy={busy}
+            add={
+              noWayInHere
+                ? null
+                : {
+                    label: kind === 'passkey' ? 'Add a passkey' : 'Add a key in this browser',
+                    onClick: () => void addHere(),
+                  }
+            }
+          />
+          <RecoveryEmailCard
+            anchor={anchor}
+            actor={actor}
+            recovery={loaded.info.recovery_address[0] ?? null}
+            run={run}
+            busy={busy}
+            onChanged={load}
+          />
+          <AuditLog
+            log={loaded.info.log}
+            recognised={{
+              you,
+              gateways: loaded.gateways,
+              canister: Actor.canisterIdOf(actor).toText(),
+              authenticators: [...listed],
+            }}
+          />
+        </>
+      )}
+      <div className="actions">
+        <button type="button" className="secondary" onClick={onSignOut}>
+          Sign out
         </button>
-      )}
-      {adding && info.state === 'ready' && !info.recovery && (
-        <SetupWizard anchor={anchor} actor={actor} onDone={done} onCancel={() => setAdding(false)} />
-      )}
-      {info.state === 'error' && <p role="alert">{info.message}</p>}
-      <button type="button" onClick={onSignOut}>
-        Sign out
-      </button>
+      </div>
     </section>
   );
 }

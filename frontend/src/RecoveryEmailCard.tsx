@@ -1,0 +1,124 @@
+/**
+ * The identity's recovery email (protocol.md §2 email credentials; issue 11, deliverable 3): none yet → add one
+ * (SetupWizard); one → the address, when it was added and last used, Replace and Remove. Replacing runs the same
+ * setup for the new address: the canister swaps the two only once the new one's email has been checked, so until
+ * then the old address keeps working, and a failed attempt changes nothing (canister/identities.ts
+ * `bindAddress`). Removing asks first, saying what is lost.
+ */
+import { useCallback, useState } from 'react';
+import type { RecoveryAddress } from '../../canister/declarations/waxseal.did.ts';
+import type { Run } from './ActionStatus.tsx';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
+import type { Waxseal } from './ic/actor.ts';
+import { nsToDate } from './logic/audit-log.ts';
+import { SetupWizard } from './SetupWizard.tsx';
+
+const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
+const dayAndTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' });
+
+export function RecoveryEmailCard({
+  anchor,
+  actor,
+  recovery,
+  run,
+  busy,
+  onChanged,
+}: {
+  anchor: bigint;
+  actor: Waxseal;
+  recovery: RecoveryAddress | null;
+  run: Run;
+  busy: boolean;
+  /** Reads the identity again once a setup has completed. */
+  onChanged: () => Promise<void>;
+}) {
+  const [settingUp, setSettingUp] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  // Stable: SendStep calls onDone from an effect that depends on it.
+  const done = useCallback(() => {
+    setSettingUp(false);
+    void onChanged();
+  }, [onChanged]);
+  const cancel = useCallback(() => setSettingUp(false), []);
+  const remove = async () => {
+    setConfirming(false);
+    await run({ working: 'Removing your recovery email…', done: 'Recovery email removed.' }, () =>
+      actor.email_credential_remove(anchor),
+    );
+  };
+
+  return (
+    <section aria-labelledby="recovery-title">
+      <h3 id="recovery-title">Recovery email</h3>
+      <div aria-live="polite">
+        {recovery ? (
+          <>
+            <p className="address">{`Recovery email: ${recovery.address}`}</p>
+            <p className="hint">
+              Added on {day.format(nsToDate(recovery.created_at))}.{' '}
+              {recovery.last_used[0] === undefined
+                ? 'Never used to sign in yet.'
+                : `Last used to sign in on ${dayAndTime.format(nsToDate(recovery.last_used[0]))}.`}
+            </p>
+          </>
+        ) : (
+          <>
+            <p>No recovery email yet.</p>
+            <p className="hint">
+              If you lose your passkeys and devices, one email from this address gets you back in.
+            </p>
+          </>
+        )}
+      </div>
+      {!settingUp && (
+        <div className="actions">
+          {recovery ? (
+            <>
+              <button
+                type="button"
+                aria-label="Replace recovery email"
+                disabled={busy}
+                onClick={() => setSettingUp(true)}
+              >
+                Replace
+              </button>
+              <button
+                type="button"
+                className="secondary"
+                aria-label="Remove recovery email"
+                disabled={busy}
+                onClick={() => setConfirming(true)}
+              >
+                Remove
+              </button>
+            </>
+          ) : (
+            <button type="button" disabled={busy} onClick={() => setSettingUp(true)}>
+              Add recovery email
+            </button>
+          )}
+        </div>
+      )}
+      {settingUp && recovery && (
+        <p className="hint">
+          <strong>{recovery.address}</strong> keeps working until the email from the new address has arrived
+          and been checked; then the new address takes its place. If that does not happen, nothing changes.
+        </p>
+      )}
+      {settingUp && <SetupWizard anchor={anchor} actor={actor} onDone={done} onCancel={cancel} />}
+      {confirming && recovery && (
+        <ConfirmDialog
+          title="Remove your recovery email?"
+          confirmLabel="Yes, remove it"
+          onConfirm={() => void remove()}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>
+            An email from <strong>{recovery.address}</strong> will no longer get you back into identity{' '}
+            {anchor.toString()}. If you then lose your passkeys and devices, there is no way back in.
+          </p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
