@@ -283,6 +283,30 @@ describe('waxseal send-test-mail: delivery and signatures', () => {
   });
 });
 
+describe('waxseal send-test-mail --sign-headers: h= as asked', () => {
+  it.each([
+    ['Ed25519 by dkimpy', 'alice@ed25519.wxtest', 'sel'],
+    ['RSA-2048 by nodemailer', 'bob@rsa2048.wxtest', 'rsa'],
+  ])(
+    '%s: Subject left unsigned; the signature passes, Waxseal refuses it (SubjectNotSigned)',
+    async (_s, from, sel) => {
+      const before = smtp.mails.length;
+      const args = ['--from', from, '--to', MAILBOX, '--subject', 'Waxseal h', '--selector', sel];
+      const r = await send(...args, '--sign-headers', 'From, to,DATE');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(smtp.mails.length).toBe(before + 1);
+      const mail = smtp.mails.at(-1)!;
+      expect(dkimTags(mail.raw).get('h')!.toLowerCase()).toBe('from:to:date');
+      const v = await waxsealVerdict(mail.raw);
+      expect(v.signatures.map((x) => x.result)).toEqual(['pass']);
+      expect(v.accepted).toBe(false);
+      expect(v.reason).toBe('SubjectNotSigned');
+      expect(dkimpyVerdict(mail.raw)).toBe('pass');
+    },
+  );
+});
+
 describe('waxseal send-test-mail: refusals and connection failures (exit 1)', () => {
   it('reports a 550 at RCPT TO in one line and exits 1', async () => {
     const refusing = await captureServer({ rejectRcpt: { code: 550, text: '5.1.1 No such mailbox here' } });
@@ -415,6 +439,16 @@ describe('waxseal send-test-mail: usage errors (exit 2, one line, nothing sent)'
       'an empty --keys directory',
       [...ok, '--keys', '/nonexistent-waxseal-keys'],
       /^waxseal: cannot read --keys /,
+    ],
+    [
+      '--sign-headers without from',
+      [...ok, '--sign-headers', 'to,subject'],
+      /^waxseal: --sign-headers must include from \(RFC 6376 §5\.4\)\n$/,
+    ],
+    [
+      '--sign-headers with a name that is no field name',
+      [...ok, '--sign-headers', 'from,x:y'],
+      /^waxseal: --sign-headers: "x:y" is not a header field name\n$/,
     ],
     ['an unknown option', [...ok, '--bogus'], /^waxseal: Unknown option '--bogus'/],
   ])('%s', async (_what, args, expected) => {

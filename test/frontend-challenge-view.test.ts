@@ -5,6 +5,7 @@ import {
   challengeView,
   type StatusTag,
   statusTag,
+  unsupportedDomainView,
   type ViewKind,
 } from '../frontend/src/logic/challenge-view.ts';
 
@@ -46,7 +47,7 @@ describe('challengeView', () => {
     expect(v).toMatchObject(EXPECTED[tag as StatusTag]);
     for (const text of [v.title, v.body, v.live]) expect(text.length).toBeGreaterThan(0);
     expect(`${v.title} ${v.body} ${v.live}`).not.toMatch(/DKIM|nonce|Candid|undefined|null/);
-    expect(v.failure === null).toBe(tag !== 'Failed');
+    expect(v.failure === null).toBe(tag !== 'Failed' && tag !== 'Expired');
   });
 
   it('the views are distinct', () => {
@@ -72,6 +73,33 @@ describe('challengeView', () => {
     expect(v.failure?.reason.nextStep).toMatch(/exactly alice@example\.com/);
     expect(v.failure?.checklist.find((l) => l.item === 'from')?.state).toBe('failed');
     expect(v.failure?.message).toMatch(/bob@example\.com/);
+  });
+
+  it('the expired view has the Expired words, a checklist with nothing reached, and no canister detail', () => {
+    const v = challengeView(SAMPLES.Expired, ADDRESS);
+    expect(v.title).toBe('This request expired');
+    expect(v.failure?.reason.code).toBe('Expired');
+    expect(v.failure?.reason.explanation).toMatch(/within 30 minutes/);
+    expect(v.failure?.checklist.map((l) => l.state)).toEqual(Array(6).fill('not-reached'));
+    expect(v.failure?.message).toBe('');
+  });
+
+  it('an unsupported domain, refused before anything is prepared, reads as DomainNotSupported would', () => {
+    const v = unsupportedDomainView('dave@island.wxtest', 'island.wxtest. is provably unsigned');
+    expect(v).toMatchObject({ kind: 'failed', title: 'This address cannot be used', terminal: true });
+    expect(v.failure?.reason.code).toBe('DomainNotSupported');
+    expect(v.body).toMatch(/^Waxseal cannot check emails from island\.wxtest\./);
+    expect(v.body).toMatch(/not protected by DNSSEC/);
+    expect(v.failure?.reason.nextStep).toBe('Use an address at another email provider.');
+    expect(Object.fromEntries(v.failure!.checklist.map((l) => [l.item, l.state]))).toEqual({
+      signature: 'not-reached',
+      key: 'not-reached',
+      dnssec: 'failed',
+      alignment: 'not-reached',
+      subject: 'not-reached',
+      from: 'not-reached',
+    });
+    expect(v.failure?.message).toBe('island.wxtest. is provably unsigned');
   });
 
   it('done views name the address and the identity', () => {

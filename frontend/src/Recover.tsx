@@ -1,46 +1,45 @@
 /**
- * "Lost access?" (issue 11, deliverable 4; protocol.md §3 recovery): the address, a session key made here, the
- * mail to send (the same SendStep as setup), and once the canister has verified it (RecoveryReady) its delegation
- * to that session key: the page is then signed in as the identity, and offers at once to add a passkey on this
- * device, since the delegation expires.
+ * "Lost access?" (issue 11, deliverable 4; protocol.md §3 recovery): the address (the same AddressStep as setup,
+ * with its domain pre-check), a session key made here, the mail to send (the same SendStep as setup), and once
+ * the canister has verified it (RecoveryReady) its delegation to that session key: the page is then signed in as
+ * the identity, and offers at once to add a passkey on this device, since the delegation expires.
  */
-import { DelegationChain, DelegationIdentity, ECDSAKeyIdentity } from '@icp-sdk/core/identity';
-import { type FormEvent, useState } from 'react';
-import { AddressInput } from './AddressInput.tsx';
+import { ECDSAKeyIdentity } from '@icp-sdk/core/identity';
+import { useRef, useState } from 'react';
+import { AddressStep } from './AddressStep.tsx';
 import { connect, type Waxseal } from './ic/actor.ts';
+import { configOf } from './ic/config.ts';
 import type { AppEnv } from './ic/env.ts';
 import { describeError } from './ic/errors.ts';
-import type { Session } from './ic/session.ts';
-import { checkAddressEntry } from './logic/address-entry.ts';
+import { canisterDelegatedIdentity, type Session } from './ic/session.ts';
 import type { ChallengeStatus } from './logic/challenge-view.ts';
 import { nsToMs } from './logic/poll-schedule.ts';
-import { type Prepared, SendStep } from './SetupWizard.tsx';
+import { type Prepared, SendStep } from './SendStep.tsx';
 
 export function Recover({ env, onSignedIn }: { env: AppEnv; onSignedIn: (s: Session) => void }) {
-  const [typed, setTyped] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [flow, setFlow] = useState<{ prepared: Prepared; key: ECDSAKeyIdentity; actor: Waxseal } | null>(
     null,
   );
+  const [previous, setPrevious] = useState('');
+  /** One anonymous actor for the config read and the challenge; made on first use, again after a failure. */
+  const anonymous = useRef<Promise<Waxseal> | null>(null);
+  const actor = () => {
+    anonymous.current ??= connect(env).catch((e: unknown) => {
+      anonymous.current = null;
+      throw e;
+    });
+    return anonymous.current;
+  };
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const entry = checkAddressEntry(typed);
-    if (entry.kind !== 'ok') return setProblem(entry.message);
+  const prepare = async (address: string): Promise<string | null> => {
+    const key = await ECDSAKeyIdentity.generate({ extractable: false });
+    const a = await actor();
+    const r = await a.email_recovery_prepare(address, new Uint8Array(key.getPublicKey().toDer()));
+    if ('Err' in r) return r.Err.message;
     setProblem(null);
-    try {
-      const key = await ECDSAKeyIdentity.generate({ extractable: false });
-      const actor = await connect(env);
-      const r = await actor.email_recovery_prepare(entry.address, new Uint8Array(key.getPublicKey().toDer()));
-      if ('Err' in r) return setProblem(r.Err.message);
-      setFlow({
-        prepared: { address: entry.address, ...r.Ok, expiresAtMs: nsToMs(r.Ok.expires_at) },
-        key,
-        actor,
-      });
-    } catch (err) {
-      setProblem(describeError(err, env.host));
-    }
+    setFlow({ prepared: { address, ...r.Ok, expiresAtMs: nsToMs(r.Ok.expires_at) }, key, actor: a });
+    return null;
   };
 
   const finish = async (status: ChallengeStatus) => {
@@ -54,16 +53,7 @@ export function Recover({ env, onSignedIn }: { env: AppEnv; onSignedIn: (s: Sess
         expiration,
       );
       if ('Err' in r) return setProblem(r.Err.message);
-      const chain = DelegationChain.fromDelegations(
-        [
-          {
-            delegation: { pubkey: r.Ok.delegation.pubkey, expiration, targets: undefined },
-            signature: r.Ok.signature,
-          },
-        ] as never,
-        userKey as never,
-      );
-      const identity = DelegationIdentity.fromDelegation(flow.key, chain);
+      const identity = canisterDelegatedIdentity(flow.key, userKey, r.Ok);
       onSignedIn({ anchor, actor: await connect(env, identity), recovered: true });
     } catch (err) {
       setProblem(describeError(err, env.host));
@@ -74,25 +64,25 @@ export function Recover({ env, onSignedIn }: { env: AppEnv; onSignedIn: (s: Sess
     <section className="card" aria-labelledby="recover-title">
       <h2 id="recover-title">Lost access?</h2>
       {!flow && (
-        <form noValidate onSubmit={(e) => void submit(e)}>
-          <p>Get back in with the recovery email you added to your identity.</p>
-          <AddressInput
-            id="recover-address"
-            label="Your recovery email address"
-            value={typed}
-            onChange={setTyped}
-          />
-          <div className="actions">
-            <button type="submit">Continue</button>
-          </div>
-        </form>
+        <AddressStep
+          id="recover-address"
+          label="Your recovery email address"
+          intro="Get back in with the recovery email you added to your identity."
+          initial={previous}
+          host={env.host}
+          loadConfig={async () => configOf(await actor())}
+          prepare={prepare}
+        />
       )}
       {flow && (
         <SendStep
           actor={flow.actor}
           prepared={flow.prepared}
           onDone={(s) => void finish(s)}
-          onRestart={() => setFlow(null)}
+          onRestart={() => {
+            setPrevious(flow.prepared.address);
+            setFlow(null);
+          }}
         />
       )}
       {problem && <p role="alert">{problem}</p>}

@@ -6,7 +6,8 @@
  * The key: the TXT record at `<selector>._domainkey.<From domain>` in all-records.zone (CNAMEs followed), matched
  * by its public key against the `*.pem` files of `--keys`. So `sel` gives the Ed25519 key every zone publishes,
  * `rsa` the RSA-2048 key of the rsa* zones and deep.ecdsa, `big` the RSA-4096 key of rsa4096. d= is the From
- * domain (aligned for DMARC); c=relaxed/relaxed; h= lists SIGNED_HEADERS.
+ * domain (aligned for DMARC); c=relaxed/relaxed; h= lists SIGNED_HEADERS, or the fields named by
+ * `--sign-headers` (say `from,to,date` to leave the Subject unsigned, which Waxseal must refuse).
  *
  * The signers, both independent of Waxseal's verifier (src/dkim/):
  * - RSA: nodemailer's DKIM signer (nodemailer/lib/dkim).
@@ -56,6 +57,22 @@ export const SIGNED_HEADERS = [
   'content-type',
   'content-transfer-encoding',
 ] as const;
+
+/** RFC 5322 §3.6.8 field name: printable ASCII except the colon. */
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
+/**
+ * `--sign-headers`: comma-separated field names, lowercased, each once. `from` is required: RFC 6376 §5.4 says the
+ * From field MUST be signed, and both signers refuse otherwise.
+ */
+export function parseSignHeaders(text: string): string[] {
+  const names = [...new Set(text.split(',').map((n) => n.trim().toLowerCase()))];
+  const bad = names.find((n) => !FIELD_NAME.test(n));
+  if (bad !== undefined)
+    throw new UsageError(`--sign-headers: ${JSON.stringify(bad)} is not a header field name`);
+  if (!names.includes('from')) throw new UsageError('--sign-headers must include from (RFC 6376 §5.4)');
+  return names;
+}
 
 const DEFAULT_BODY = 'Test message sent by waxseal send-test-mail.\r\n';
 /** RFC 5322 §2.1.1: a line is at most 998 octets, CRLF excluded. */
@@ -283,7 +300,13 @@ except Exception as e:
 sys.stdout.write(sig.decode("ascii"))
 `;
 
-function signWithDkimpy(message: Buffer, domain: string, selector: string, key: KeyObject): Buffer {
+function signWithDkimpy(
+  message: Buffer,
+  domain: string,
+  selector: string,
+  key: KeyObject,
+  headers: readonly string[],
+): Buffer {
   // dkimpy takes the 32-byte Ed25519 seed in base64.
   const seed = Buffer.from(key.export({ format: 'jwk' }).d!, 'base64url').toString('base64');
   const input = JSON.stringify({
@@ -291,7 +314,7 @@ function signWithDkimpy(message: Buffer, domain: string, selector: string, key: 
     domain,
     selector,
     key: seed,
-    headers: SIGNED_HEADERS,
+    headers,
   });
   let signature: string;
   try {
@@ -320,12 +343,13 @@ async function signWithNodemailer(
   domain: string,
   selector: string,
   key: KeyObject,
+  headers: readonly string[],
 ): Promise<Buffer> {
   const signer = new DKIM({
     domainName: domain,
     keySelector: selector,
     privateKey: key,
-    headerFieldNames: SIGNED_HEADERS.join(':'),
+    headerFieldNames: headers.join(':'),
   });
   const chunks: Buffer[] = [];
   for await (const chunk of signer.sign(message)) chunks.push(chunk as Buffer);
@@ -398,6 +422,7 @@ export async function sendTestMailCommand(argv: string[]): Promise<{ out: string
       selector: { type: 'string', default: 'sel' },
       body: { type: 'string' },
       keys: { type: 'string', default: DEFAULT_KEYS },
+      'sign-headers': { type: 'string', default: SIGNED_HEADERS.join(',') },
       'tls-insecure': { type: 'boolean', default: false },
     },
     strict: true,
@@ -409,6 +434,7 @@ export async function sendTestMailCommand(argv: string[]): Promise<{ out: string
   checkSubject(values.subject);
   const body = normalizeBody(values.body ?? DEFAULT_BODY);
   const server = parseServer(values.server);
+  const headers = parseSignHeaders(values['sign-headers']);
   const domain = from.slice(from.lastIndexOf('@') + 1).toLowerCase();
   const key = findSigningKey(domain, values.selector, values.keys);
 
@@ -424,8 +450,8 @@ export async function sendTestMailCommand(argv: string[]): Promise<{ out: string
   try {
     signed =
       key.type === 'ed25519'
-        ? signWithDkimpy(message, domain, values.selector, key.privateKey)
-        : await signWithNodemailer(message, domain, values.selector, key.privateKey);
+        ? signWithDkimpy(message, domain, values.selector, key.privateKey, headers)
+        : await signWithNodemailer(message, domain, values.selector, key.privateKey, headers);
   } catch (e) {
     if (e instanceof SendError) return fail(e.message);
     throw e;

@@ -14,4 +14,4 @@ export const DEVNET_USAGE =
 export const GATEWAY_USAGE = 'waxseal gateway --config <gateway.toml> [--print-principal]';
 
 export const SEND_TEST_MAIL_USAGE =
-  'waxseal send-test-mail --from <addr> --to <mailbox> --subject <text> [--server 127.0.0.1:2525] [--selector sel] [--body <text>] [--keys <dir>] [--tls-insecure]';
+  'waxseal send-test-mail --from <addr> --to <mailbox> --subject <text> [--server 127.0.0.1:2525] [--selector sel] [--body <text>] [--keys <dir>] [--sign-headers from,to,subject,…] [--tls-insecure]';

@@ -2,11 +2,17 @@
  * Which view the setup and recovery wizards show for a challenge (issue 11, protocol.md §3
  * `email_challenge_status`, §8 `Resolving`): the Candid `ChallengeStatus` exactly as the generated actor returns
  * it, turned into a view descriptor with a title, plain-words body, a short aria-live announcement and whether
- * polling is over. One view per state; the failure view carries the reason copy and the checklist
- * (reason-checklist.ts).
+ * polling is over. One view per state; the failure and expired views carry the reason copy and the checklist
+ * (reason-checklist.ts), and so does the refusal of an unsupported domain before anything is prepared.
  */
 import type { ChallengeStatus } from '../../../canister/declarations/waxseal.did.ts';
-import { type ChecklistLine, checklist, explainReason, type ReasonExplanation } from './reason-checklist.ts';
+import {
+  type Check,
+  type ChecklistLine,
+  checklist,
+  explainReason,
+  type ReasonExplanation,
+} from './reason-checklist.ts';
 
 export type { ChallengeStatus };
 
@@ -26,7 +32,7 @@ export type ViewKind =
 export interface FailureView {
   readonly reason: ReasonExplanation;
   readonly checklist: readonly ChecklistLine[];
-  /** The canister's own sentence, for a "technical details" disclosure. */
+  /** The canister's own sentence (or the pre-check's finding), for a "technical details" disclosure. */
   readonly message: string;
 }
 
@@ -38,7 +44,7 @@ export interface ChallengeView {
   readonly live: string;
   /** The challenge will never change again: stop polling. */
   readonly terminal: boolean;
-  /** Only for `failed`. */
+  /** For `failed` and `expired`: what the failure view shows beyond the title. */
   readonly failure: FailureView | null;
 }
 
@@ -128,26 +134,51 @@ export function challengeView(
   }
   if ('Failed' in status) {
     const { code, message, checks } = status.Failed;
-    const reason = explainReason(code, message, { address });
-    return {
-      kind: 'failed',
-      title: 'That did not work',
-      body: reason.explanation,
-      live: 'Verification failed',
-      terminal: true,
-      failure: { reason, checklist: checklist(code, checks), message },
-    };
+    return failureView('failed', 'That did not work', 'Verification failed', code, message, checks, address);
   }
   if ('Expired' in status) {
-    return view(
-      'expired',
-      'This request expired',
-      'No valid email arrived within 30 minutes. Start again to get a new code.',
-      'Request expired',
-      true,
-    );
+    // The canister says nothing more about an expired challenge (an unknown nonce reads the same), so no line of
+    // the checklist was reached as far as the page can tell.
+    return failureView('expired', 'This request expired', 'Request expired', 'Expired', '', [], address);
   }
   return unreachable(status);
+}
+
+/**
+ * The view when the address's domain is refused before anything is prepared (logic/domain-decision.ts): the
+ * canister's own `DomainNotSupported` words and checklist, as if it had been sent, which is what would happen.
+ * `detail` is the technical reason (unsigned zone, broken chain).
+ */
+export function unsupportedDomainView(address: string, detail: string): ChallengeView {
+  return failureView(
+    'failed',
+    'This address cannot be used',
+    'This address cannot be used',
+    'DomainNotSupported',
+    detail,
+    [],
+    address,
+  );
+}
+
+function failureView(
+  kind: 'failed' | 'expired',
+  title: string,
+  live: string,
+  code: string,
+  message: string,
+  checks: readonly Check[],
+  address: string,
+): ChallengeView {
+  const reason = explainReason(code, message, { address });
+  return {
+    kind,
+    title,
+    body: reason.explanation,
+    live,
+    terminal: true,
+    failure: { reason, checklist: checklist(code, checks), message },
+  };
 }
 
 /** Compile-time exhaustiveness: a new ChallengeStatus variant makes the call above a type error. */

@@ -42,6 +42,14 @@ export interface ChecklistLine {
   readonly detail: string | null;
 }
 
+/** How each state reads next to its line. */
+export const ITEM_STATE_WORDS: { readonly [S in ItemState]: string } = {
+  passed: 'passed',
+  failed: 'failed',
+  'not-reached': 'not checked',
+  'not-needed': 'not needed',
+};
+
 /** What the page knows when it explains a failure: the address the person entered. */
 export interface ReasonContext {
   readonly address: string;
@@ -109,8 +117,11 @@ export const REASONS: { readonly [C in ChallengeCode]: ReasonCopy } = {
   DomainNotSupported: {
     item: 'dnssec',
     explanation: (c) =>
-      `${domainOf(c)} does not protect its DNS with DNSSEC and is not on Waxseal's list of providers checked another way, so its emails cannot be verified.`,
-    nextStep: () => 'Use an address at a provider whose domain Waxseal supports.',
+      `Waxseal cannot check emails from ${domainOf(c)}. An email provider signs each email it sends and publishes ` +
+      `the key to check that signature in DNS, the internet's public directory. ${domainOf(c)}'s DNS is not ` +
+      `protected by DNSSEC (or its protection is broken), and ${domainOf(c)} is not on Waxseal's list of ` +
+      'providers it checks another way, so Waxseal cannot trust the key, nor the signature.',
+    nextStep: () => 'Use an address at another email provider.',
   },
   ProofInvalid: {
     item: 'dnssec',

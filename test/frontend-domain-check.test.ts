@@ -1,0 +1,123 @@
+/**
+ * The domain pre-check of the setup and recovery forms: the pure decision (frontend/src/logic/domain-decision.ts)
+ * over what src/proof/email.ts `domainSupport` reports, and the check itself (frontend/src/ic/domain-check.ts)
+ * over DoH against the real loopback DNS stack (named with the generated test zones, dnsdist), with the
+ * canister's configuration as `config()` returns it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ConfigView } from '../frontend/src/ic/config.ts';
+import { checkDomain } from '../frontend/src/ic/domain-check.ts';
+import { decideFromSupport, dohAllowed } from '../frontend/src/logic/domain-decision.ts';
+import { freePort, GENERATED_DIR } from './helpers/dns-servers.ts';
+import { useDnsStack } from './helpers/use-dns-stack.ts';
+
+const ANCHORS = readFileSync(join(GENERATED_DIR, 'anchors.ds'), 'utf8').trim().split('\n');
+
+/** The canister's configuration, as its `config()` query returns it. */
+function config(providers: readonly string[], allowed: readonly string[] = []): ConfigView {
+  return {
+    mail_hosts: ['mail.waxseal.localhost'],
+    app_origin: 'http://localhost:5173',
+    root_anchors: ANCHORS,
+    doh: {
+      allowed_domains: [...allowed],
+      providers: providers.map((url, i) => ({ name: `p${i}`, url })),
+      quorum: 1,
+      cache_seconds: 60,
+    },
+    gateway_principals: [],
+    identity_number_start: 10_000n,
+  };
+}
+
+describe('decideFromSupport', () => {
+  it('a zone that validates from the anchors: go on, over DNSSEC', () => {
+    expect(
+      decideFromSupport({ support: 'dnssec', reason: null, detail: 'x. validates', zone: 'x.' }),
+    ).toEqual({ kind: 'supported', via: 'dnssec' });
+  });
+
+  it.each([
+    ['provably unsigned', { support: 'unsigned', reason: null, detail: 'x. is provably unsigned' }],
+    ['unsupported algorithms only', { support: 'unsigned', reason: 'UnsupportedAlgorithm', detail: 'no DS' }],
+    ['a broken chain', { support: 'broken', reason: 'DsMismatch', detail: 'no DNSKEY matches its DS' }],
+    ['expired signatures', { support: 'broken', reason: 'SignatureExpired', detail: 'valid 2020–2021' }],
+  ] as const)('%s: unsupported, with the reason in the detail', (_name, found) => {
+    const d = decideFromSupport({ ...found, zone: 'x.' });
+    expect(d.kind).toBe('unsupported');
+    if (d.kind !== 'supported') expect(d.detail).toContain(found.detail);
+    if (found.reason && d.kind !== 'supported') expect(d.detail).toMatch(new RegExp(`^${found.reason}: `));
+  });
+
+  it.each([
+    'Timeout',
+    'NetworkError',
+    'HttpError',
+    'BadContentType',
+    'Malformed',
+    'ServerFailure',
+    'ProofTooLarge',
+  ] as const)('a failed lookup (%s) is no verdict on the domain: unchecked', (reason) => {
+    expect(decideFromSupport({ support: 'broken', reason, detail: 'lookup failed: …', zone: null })).toEqual({
+      kind: 'unchecked',
+      detail: `${reason}: lookup failed: …`,
+    });
+  });
+});
+
+describe('dohAllowed (the canister rule, src/challenge/doh-quorum.ts)', () => {
+  it('is label-anchored, case-insensitive, and covers subdomains', () => {
+    expect(dohAllowed('gmail.com', ['gmail.com'])).toBe(true);
+    expect(dohAllowed('Mail.GMAIL.com', ['gmail.com'])).toBe(true);
+    expect(dohAllowed('evilgmail.com', ['gmail.com'])).toBe(false);
+    expect(dohAllowed('gmail.com', [])).toBe(false);
+  });
+});
+
+describe('checkDomain over DoH against the loopback DNS stack', () => {
+  const stack = useDnsStack();
+  const dead = async () => `http://127.0.0.1:${await freePort()}/dns-query`;
+
+  it('a signed zone (ed25519.wxtest, Ed25519 under the P-256 TLD): supported over DNSSEC', async () => {
+    expect(await checkDomain('ed25519.wxtest', config([stack().dohUrl]))).toEqual({
+      kind: 'supported',
+      via: 'dnssec',
+    });
+  });
+
+  it.each([
+    ['island.wxtest', 'signed, but its parent has no DS for it', /island\.wxtest\. is provably unsigned/],
+    ['unsigned.wxtest', 'an unsigned child of the signed TLD', /unsigned zone unsigned\.wxtest/],
+    ['dsmismatch.wxtest', "the parent's DS is for another key", /^DsMismatch: /],
+  ])('%s (%s): unsupported', async (domain, _why, detail) => {
+    const d = await checkDomain(domain, config([stack().dohUrl]));
+    expect(d.kind).toBe('unsupported');
+    if (d.kind === 'unsupported') expect(d.detail).toMatch(detail);
+  });
+
+  it('a domain on the allowlist is supported over DoH without a lookup (the only provider is down)', async () => {
+    expect(await checkDomain('unsigned.wxtest', config([await dead()], ['unsigned.wxtest']))).toEqual({
+      kind: 'supported',
+      via: 'doh',
+    });
+  });
+
+  it('no provider answers: unchecked, naming the failure; no provider configured: unchecked', async () => {
+    const d = await checkDomain('ed25519.wxtest', config([await dead()]));
+    expect(d.kind).toBe('unchecked');
+    if (d.kind === 'unchecked') expect(d.detail).toMatch(/^NetworkError: lookup failed: /);
+    expect(await checkDomain('ed25519.wxtest', config([]))).toEqual({
+      kind: 'unchecked',
+      detail: 'the canister names no DoH provider',
+    });
+  });
+
+  it('the next provider is tried when the first is down', async () => {
+    expect(await checkDomain('ed25519.wxtest', config([await dead(), stack().dohUrl]))).toEqual({
+      kind: 'supported',
+      via: 'dnssec',
+    });
+  });
+});
