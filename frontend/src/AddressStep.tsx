@@ -33,6 +33,7 @@ export function AddressStep({
   loadConfig,
   prepare,
   onCancel,
+  focusOnMount = false,
 }: {
   id: string;
   label: string;
@@ -48,6 +49,8 @@ export function AddressStep({
   /** Prepares the challenge for `address`; resolves with why not, or null once prepared. */
   prepare: (address: string) => Promise<string | null>;
   onCancel?: () => void;
+  /** Put the keyboard in the address field when the step opens (see AddressInput). */
+  focusOnMount?: boolean;
 }) {
   const [typed, setTyped] = useState(initial);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -117,6 +120,7 @@ export function AddressStep({
             value={typed}
             onChange={edit}
             describedBy={problem ? `${id}-problem` : undefined}
+            focusOnMount={focusOnMount}
           />
           {problem && (
             <p id={`${id}-problem`} role="alert">

@@ -46,6 +46,7 @@ export function SetupWizard({
         return null;
       }}
       onCancel={onCancel}
+      focusOnMount
     />
   );
 }
