@@ -1,5 +1,5 @@
 /**
- * Full-chain DNSSEC validations per second: Waxseal's verifyChain (pure and WebCrypto backends) against
+ * Full-chain DNSSEC validations per second: Waxseal's verifyChain (node, WebCrypto and pure backends) against
  * @relaycorp/dnssec 1.12 (dnssecLookUp, fed the same records through an in-memory resolver), in one process.
  * Run: `npm run bench:dnssec` (writes bench/dnssec.json).
  */
@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dnssecLookUp, Question, SecurityStatus } from '@relaycorp/dnssec';
 import type { CryptoBackend } from '../src/crypto/backend.ts';
+import { nodeCrypto } from '../src/crypto/node.ts';
 import { pureCrypto } from '../src/crypto/pure.ts';
 import { webCrypto } from '../src/crypto/webcrypto.ts';
 import { type Name, nameKey, nameToText, nameToWire } from '../src/dns/name.ts';
@@ -15,8 +16,9 @@ import { TYPE, typeToText } from '../src/dns/types.ts';
 import { validateRecords, verifyChain } from '../src/dnssec/chain.ts';
 import type { TrustAnchor } from '../src/dnssec/dnskey.ts';
 import { parseRrsig } from '../src/dnssec/rrsig.ts';
-import { allRecords, anchorsFor, matrix } from '../test/helpers/dnssec-generated.ts';
+import { anchorsFor, matrix, recordsFor } from '../test/helpers/dnssec-generated.ts';
 import { thirdPartyDnssecCases } from '../test/helpers/dnssec-vectors.ts';
+import { compare, versus } from './lib/bench-rounds.ts';
 
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -32,7 +34,7 @@ interface Subject {
 }
 
 async function minimal(s: Subject): Promise<Subject> {
-  const v = await validateRecords(s.records, s.name, s.type, { ...s, crypto: webCrypto });
+  const v = await validateRecords(s.records, s.name, s.type, { ...s, crypto: nodeCrypto });
   if (v.verdict !== 'secure') throw new Error(`${s.label}: ${v.verdict}`);
   return { ...s, records: v.proof };
 }
@@ -53,7 +55,7 @@ const [subjectA, subjectB, subjectC] = await Promise.all([
   minimal({
     label:
       '4-zone chain, ECDSA P-256 below the RSA test root (. → wxtest. → ecdsa.wxtest. → deep.ecdsa.wxtest., TXT)',
-    records: allRecords,
+    records: recordsFor(deep.name),
     name: (await import('../src/dns/name.ts')).nameFromText(deep.name),
     type: TYPE.TXT,
     anchors: anchorsFor(deep),
@@ -123,38 +125,34 @@ const relaycorp: Runner = async (s) => {
   return result.status === SecurityStatus.SECURE;
 };
 
+const PEER = '@relaycorp/dnssec 1.12 dnssecLookUp';
 const impls: Array<[string, Runner]> = [
-  ['waxseal verifyChain (webcrypto)', ours(webCrypto)],
-  ['waxseal verifyChain (pure)', ours(pureCrypto)],
-  ['@relaycorp/dnssec 1.12 dnssecLookUp', relaycorp],
+  ...[nodeCrypto, webCrypto, pureCrypto].map((c): [string, Runner] => [
+    `waxseal verifyChain (${c.name})`,
+    ours(c),
+  ]),
+  [PEER, relaycorp],
 ];
 
-async function rate(run: Runner, s: Subject, ms: number): Promise<number> {
-  const start = performance.now();
-  let n = 0;
-  while (performance.now() - start < ms) {
-    if (!(await run(s))) throw new Error('not secure');
-    n++;
-  }
-  return (n * 1000) / (performance.now() - start);
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rows: Array<Record<string, string | number>> = [];
 for (const s of subjects) {
-  const samples = new Map<string, number[]>(impls.map(([n]) => [n, []]));
-  for (const [, run] of impls) await rate(run, s, 200);
-  for (let r = 0; r < ROUNDS; r++)
-    for (const [n, run] of impls) samples.get(n)!.push(await rate(run, s, ROUND_MS));
-  const peer = median(samples.get(impls[2]![0])!);
-  for (const [n] of impls) {
-    const m = median(samples.get(n)!);
+  const ops = impls.map(([name, run]) => {
+    const op = async () => {
+      if (!(await run(s))) throw new Error(`${name}: not secure`);
+    };
+    return [name, op] as const;
+  });
+  const results = await compare(ops, ROUNDS, ROUND_MS, 200);
+  for (const [name] of impls) {
+    const v = versus(results.get(name)!, results.get(PEER)!);
     rows.push({
       chain: s.label.split(' (')[0]!,
       records: s.records.length,
-      implementation: n,
-      perSecond: Math.round(m),
-      ratioToRelaycorp: Number((m / peer).toFixed(2)),
+      implementation: name,
+      perSecond: v.perSecond,
+      ratioToRelaycorp: v.ratio,
+      cpuUsPerOp: v.cpuUsPerOp,
+      cpuRatioToRelaycorp: v.cpuRatio,
     });
   }
 }

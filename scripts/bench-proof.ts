@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { webCrypto } from '../src/crypto/webcrypto.ts';
+import { nodeCrypto } from '../src/crypto/node.ts';
 import { nameFromText } from '../src/dns/name.ts';
 import { TYPE } from '../src/dns/types.ts';
 import { verifyChain } from '../src/dnssec/chain.ts';
@@ -35,7 +35,7 @@ const percentile = (sorted: number[], p: number) =>
 const stack = await startDnsStack();
 const rows: Record<string, string | number>[] = [];
 try {
-  const base = { anchors: anchorsFor(matrix.cases[0]!), now: matrix.verify_time, crypto: webCrypto };
+  const base = { anchors: anchorsFor(matrix.cases[0]!), now: matrix.verify_time, crypto: nodeCrypto };
   for (const rtt of [0, RTT_MS]) {
     const delayed: typeof fetch = (input, init) => sleep(rtt).then(() => fetch(input, init));
     for (const { label, name } of NAMES) {

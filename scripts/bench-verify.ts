@@ -1,5 +1,5 @@
 /**
- * Throughput of verifyEmail (WebCrypto and pure backends) against mailauth 4.9's dkimVerify on the same
+ * Throughput of verifyEmail (node, WebCrypto and pure backends) against mailauth 4.9's dkimVerify on the same
  * messages in the same process: the unmutated messages of the generated corpus (dkimpy and OpenDKIM signed,
  * RSA 1024–4096 and Ed25519, every c= combination). Rounds alternate between implementations so drift in
  * machine load affects all of them alike. Run: `npm run bench` (writes bench/verify.json).
@@ -8,11 +8,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import type { CryptoBackend } from '../src/crypto/backend.ts';
+import { nodeCrypto } from '../src/crypto/node.ts';
 import { pureCrypto } from '../src/crypto/pure.ts';
 import { webCrypto } from '../src/crypto/webcrypto.ts';
 import { staticTxtLookup } from '../src/dns/lookup.ts';
 import { verifyEmail } from '../src/verify-email.ts';
 import { generatedCases } from '../test/helpers/generated.ts';
+import { compare, versus } from './lib/bench-rounds.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1500);
@@ -41,36 +43,27 @@ const mailauth: Impl = {
   name: 'mailauth 4.9 dkimVerify',
   run: (p) => dkimVerify(p.buffer, { resolver: p.resolver, curTime: new Date(p.c.verify_time * 1000) }),
 };
-const impls = [ours(webCrypto), ours(pureCrypto), mailauth];
-
-/** Verifies messages round-robin for `ms` milliseconds; returns messages per second. */
-async function measure(impl: Impl, ms: number): Promise<number> {
-  const start = performance.now();
-  let n = 0;
-  while (performance.now() - start < ms) {
-    await impl.run(prepared[n % prepared.length]!);
-    n++;
-  }
-  return (n * 1000) / (performance.now() - start);
-}
+const impls = [ours(nodeCrypto), ours(webCrypto), ours(pureCrypto), mailauth];
 
 const silent = console.log;
 console.log = () => undefined; // mailauth prints debugging lines for l= signatures
-const samples = new Map<string, number[]>(impls.map((i) => [i.name, []]));
-for (const impl of impls) await measure(impl, 300); // warm-up
-for (let r = 0; r < ROUNDS; r++) {
-  for (const impl of impls) samples.get(impl.name)!.push(await measure(impl, ROUND_MS));
-}
+// Messages round-robin: the i-th call of a round verifies message i modulo the corpus size.
+const results = await compare(
+  impls.map((impl) => [impl.name, (i: number) => impl.run(prepared[i % prepared.length]!)] as const),
+  ROUNDS,
+  ROUND_MS,
+  300,
+);
 console.log = silent;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const base = median(samples.get(mailauth.name)!);
 const rows = impls.map((i) => {
-  const m = median(samples.get(i.name)!);
+  const v = versus(results.get(i.name)!, results.get(mailauth.name)!);
   return {
     implementation: i.name,
-    messagesPerSecond: Math.round(m),
-    ratioToMailauth: Number((m / base).toFixed(2)),
+    messagesPerSecond: v.perSecond,
+    ratioToMailauth: v.ratio,
+    cpuUsPerMessage: v.cpuUsPerOp,
+    cpuRatioToMailauth: v.cpuRatio,
   };
 });
 console.log(

@@ -3,8 +3,8 @@
  * (RFC 5322 §3.6), every DKIM signature (RFC 6376), the From address, DMARC alignment (RFC 7489 §3.1.1, §6.6)
  * and Waxseal's acceptance rule. Pure: bytes, an injected TXT lookup and `now` in; a typed verdict out.
  */
+import { defaultCrypto } from '#crypto-default';
 import type { CryptoBackend } from './crypto/backend.ts';
-import { pureCrypto } from './crypto/pure.ts';
 import type { SignatureResult } from './dkim/result.ts';
 import { verifyDkim } from './dkim/verify.ts';
 import { isAligned } from './dmarc/alignment.ts';
@@ -49,6 +49,7 @@ export interface EmailVerdict {
 }
 
 export interface VerifyOptions {
+  /** Default: the node backend in Node, the pure backend elsewhere (src/crypto/backend.ts). */
   readonly crypto?: CryptoBackend;
 }
 
@@ -94,7 +95,7 @@ export async function verifyEmail(
   now: number,
   options: VerifyOptions = {},
 ): Promise<EmailVerdict> {
-  const crypto = options.crypto ?? pureCrypto;
+  const crypto = options.crypto ?? defaultCrypto;
   const parsed = parseMessage(bytes);
   if (!parsed.ok) return rejected(parsed.error.code, parsed.error.detail);
   const message = parsed.message;

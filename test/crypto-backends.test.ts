@@ -1,16 +1,17 @@
 /**
- * The pure (@noble/*, BigInt RSA) and WebCrypto backends must give identical verdicts: keys and signatures come
- * from node:crypto (OpenSSL), an independent implementation, and each case is also mutated.
+ * Every backend (test/helpers/backends.ts: pure, WebCrypto, node) must reach the same verdict: keys and
+ * signatures come from node:crypto's signer (OpenSSL), independent of the pure backend, and each case is also
+ * mutated.
  */
 import { createSign, generateKeyPairSync, type KeyObject, sign as oneShotSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CryptoBackend, RsaPublicKey } from '../src/crypto/backend.ts';
-import { pureCrypto } from '../src/crypto/pure.ts';
+import { nodeCrypto } from '../src/crypto/node.ts';
+import { emsaPkcs1Sha256 } from '../src/crypto/rsa.ts';
 import { parseRsaPublicKey } from '../src/crypto/rsa-key.ts';
-import { webCrypto } from '../src/crypto/webcrypto.ts';
 import { toHex, utf8 } from '../src/encoding/bytes.ts';
+import { BACKENDS, unanimous, verdicts } from './helpers/backends.ts';
 
-const backends: CryptoBackend[] = [pureCrypto, webCrypto];
 const messages = [new Uint8Array(0), utf8('waxseal'), new Uint8Array(1000).map((_, i) => i * 7)];
 
 function flip(bytes: Uint8Array, index: number): Uint8Array {
@@ -24,22 +25,22 @@ function rawEcPublic(key: KeyObject): Uint8Array {
   return new Uint8Array([...Buffer.from(jwk.x!, 'base64url'), ...Buffer.from(jwk.y!, 'base64url')]);
 }
 
-async function verdicts(fn: (b: CryptoBackend) => Promise<boolean>): Promise<boolean[]> {
-  return Promise.all(backends.map(fn));
+async function expectAll(fn: (b: CryptoBackend) => Promise<boolean>, want: boolean): Promise<void> {
+  expect(await verdicts(fn)).toEqual(unanimous(want));
 }
 
 describe('hashes', () => {
   it.each(messages.map((m) => [m.length, m] as const))(
     'sha256 and sha384 of %i bytes agree',
     async (_n, m) => {
-      const h256 = await Promise.all(backends.map((b) => b.sha256(m)));
-      const h384 = await Promise.all(backends.map((b) => b.sha384(m)));
-      expect(toHex(h256[0]!)).toBe(toHex(h256[1]!));
-      expect(toHex(h384[0]!)).toBe(toHex(h384[1]!));
+      const h256 = await Promise.all(BACKENDS.map(async (b) => toHex(await b.sha256(m))));
+      const h384 = await Promise.all(BACKENDS.map(async (b) => toHex(await b.sha384(m))));
+      expect(new Set(h256).size).toBe(1);
+      expect(new Set(h384).size).toBe(1);
     },
   );
   it('matches the FIPS 180-2 "abc" vector', async () => {
-    for (const b of backends) {
+    for (const b of BACKENDS) {
       expect(toHex(await b.sha256(utf8('abc')))).toBe(
         'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
       );
@@ -66,15 +67,23 @@ describe.each([1024, 2048, 4096])('RSA PKCS#1 v1.5 SHA-256, %i bits', (bits) => 
     signer.update(m);
     const sig = new Uint8Array(signer.sign(privateKey));
     it(`valid, tampered, wrong key and truncated signatures over ${m.length} bytes`, async () => {
-      expect(await verdicts((b) => b.rsaPkcs1Sha256Verify(key, m, sig))).toEqual([true, true]);
+      await expectAll((b) => b.rsaPkcs1Sha256Verify(key, m, sig), true);
       for (const i of [0, sig.length >> 1, sig.length - 1]) {
-        expect(await verdicts((b) => b.rsaPkcs1Sha256Verify(key, m, flip(sig, i)))).toEqual([false, false]);
+        await expectAll((b) => b.rsaPkcs1Sha256Verify(key, m, flip(sig, i)), false);
       }
-      expect(await verdicts((b) => b.rsaPkcs1Sha256Verify(otherKey, m, sig))).toEqual([false, false]);
-      expect(await verdicts((b) => b.rsaPkcs1Sha256Verify(key, m, sig.subarray(1)))).toEqual([false, false]);
-      expect(await verdicts((b) => b.rsaPkcs1Sha256Verify(key, utf8('other'), sig))).toEqual([false, false]);
+      await expectAll((b) => b.rsaPkcs1Sha256Verify(otherKey, m, sig), false);
+      await expectAll((b) => b.rsaPkcs1Sha256Verify(key, m, sig.subarray(1)), false);
+      await expectAll((b) => b.rsaPkcs1Sha256Verify(key, utf8('other'), sig), false);
     });
   }
+
+  it('refuses a public exponent below 3: with e = 1 the encoded message is its own signature', async () => {
+    const m = utf8('forged');
+    const em = emsaPkcs1Sha256(await BACKENDS[0]!.sha256(m), key.n.length)!;
+    for (const e of [[1], [0, 1], [2]]) {
+      await expectAll((b) => b.rsaPkcs1Sha256Verify({ n: key.n, e: new Uint8Array(e) }, m, em), false);
+    }
+  });
 });
 
 describe('Ed25519', () => {
@@ -83,15 +92,15 @@ describe('Ed25519', () => {
   for (const m of messages) {
     it(`valid and mutated signatures over ${m.length} bytes`, async () => {
       const sig = new Uint8Array(oneShotSign(null, m, privateKey));
-      expect(await verdicts((b) => b.ed25519Verify(raw, m, sig))).toEqual([true, true]);
+      await expectAll((b) => b.ed25519Verify(raw, m, sig), true);
       for (const i of [0, 31, 32, 63]) {
-        expect(await verdicts((b) => b.ed25519Verify(raw, m, flip(sig, i)))).toEqual([false, false]);
+        await expectAll((b) => b.ed25519Verify(raw, m, flip(sig, i)), false);
       }
-      expect(await verdicts((b) => b.ed25519Verify(flip(raw, 5), m, sig))).toEqual([false, false]);
-      expect(await verdicts((b) => b.ed25519Verify(raw, m, sig.subarray(0, 63)))).toEqual([false, false]);
+      await expectAll((b) => b.ed25519Verify(flip(raw, 5), m, sig), false);
+      await expectAll((b) => b.ed25519Verify(raw, m, sig.subarray(0, 63)), false);
     });
   }
-  it('rejects a non-canonical S (S + L) in both backends (RFC 8032 §5.1.7)', async () => {
+  it('rejects a non-canonical S (S + L) in every backend (RFC 8032 §5.1.7)', async () => {
     const m = utf8('malleable');
     const sig = new Uint8Array(oneShotSign(null, m, privateKey));
     const L = (1n << 252n) + 27742317777372353535851937790883648493n;
@@ -103,7 +112,7 @@ describe('Ed25519', () => {
       malleated[i] = Number(s & 0xffn);
       s >>= 8n;
     }
-    expect(await verdicts((b) => b.ed25519Verify(raw, m, malleated))).toEqual([false, false]);
+    await expectAll((b) => b.ed25519Verify(raw, m, malleated), false);
   });
 });
 
@@ -117,8 +126,8 @@ describe.each([
     it(`valid, high-S and mutated signatures over ${m.length} bytes`, async () => {
       const sig = new Uint8Array(oneShotSign(hash, m, { key: privateKey, dsaEncoding: 'ieee-p1363' }));
       expect(sig.length).toBe(2 * size);
-      expect(await verdicts((b) => b[method](raw, m, sig))).toEqual([true, true]);
-      // (r, n − s) is also valid ECDSA; DNSSEC does not require low-S, so both backends must accept it.
+      await expectAll((b) => b[method](raw, m, sig), true);
+      // (r, n − s) is also valid ECDSA; DNSSEC does not require low-S, so every backend must accept it.
       const n = BigInt(
         curve === 'P-256'
           ? '0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'
@@ -132,12 +141,12 @@ describe.each([
         high[i] = Number(ns & 0xffn);
         ns >>= 8n;
       }
-      expect(await verdicts((b) => b[method](raw, m, high))).toEqual([true, true]);
+      await expectAll((b) => b[method](raw, m, high), true);
       for (const i of [0, size, 2 * size - 1]) {
-        expect(await verdicts((b) => b[method](raw, m, flip(sig, i)))).toEqual([false, false]);
+        await expectAll((b) => b[method](raw, m, flip(sig, i)), false);
       }
-      expect(await verdicts((b) => b[method](flip(raw, 3), m, sig))).toEqual([false, false]);
-      expect(await verdicts((b) => b[method](raw, m, new Uint8Array(2 * size)))).toEqual([false, false]);
+      await expectAll((b) => b[method](flip(raw, 3), m, sig), false);
+      await expectAll((b) => b[method](raw, m, new Uint8Array(2 * size)), false);
     });
   }
 });
@@ -148,10 +157,17 @@ describe('Ed448', () => {
   it('valid and mutated signatures agree across backends', async () => {
     const m = utf8('dnssec algorithm 16');
     const sig = new Uint8Array(oneShotSign(null, m, privateKey));
-    expect(await verdicts((b) => b.ed448Verify(raw, m, sig))).toEqual([true, true]);
+    await expectAll((b) => b.ed448Verify(raw, m, sig), true);
     for (const i of [0, 56, 57, 113]) {
-      expect(await verdicts((b) => b.ed448Verify(raw, m, flip(sig, i)))).toEqual([false, false]);
+      await expectAll((b) => b.ed448Verify(raw, m, flip(sig, i)), false);
     }
-    expect(await verdicts((b) => b.ed448Verify(flip(raw, 1), m, sig))).toEqual([false, false]);
+    await expectAll((b) => b.ed448Verify(flip(raw, 1), m, sig), false);
+  });
+});
+
+describe('#crypto-default (package.json "imports")', () => {
+  it('is the node backend under the "node" condition, which Node and vitest set', async () => {
+    const { defaultCrypto } = await import('#crypto-default');
+    expect(defaultCrypto).toBe(nodeCrypto);
   });
 });

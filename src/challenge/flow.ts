@@ -28,8 +28,8 @@
  * cannot end it with junk. A valid proof under which the email fails ends it (`Failed`).
  */
 
+import { defaultCrypto } from '#crypto-default';
 import type { CryptoBackend } from '../crypto/backend.ts';
-import { pureCrypto } from '../crypto/pure.ts';
 import { canonicalizeBody } from '../dkim/canonicalize.ts';
 import { keyRecordName } from '../dkim/key.ts';
 import type { SignatureResult } from '../dkim/result.ts';
@@ -362,7 +362,7 @@ async function judge(
   prior: readonly Check[],
   proofVerdicts: () => readonly NameVerdict[] = () => [],
 ): Promise<Decision> {
-  const crypto = ctx.crypto ?? pureCrypto;
+  const crypto = ctx.crypto ?? defaultCrypto;
   const rec = recording(lookup, (name, answer) => {
     const v = proofVerdicts().find((x) => x.name === name);
     if (!v) return describeAnswer(answer);
@@ -427,7 +427,7 @@ async function judgeWithProof(
   ctx: FlowContext,
   prior: readonly Check[],
 ): Promise<Decision> {
-  const crypto = ctx.crypto ?? pureCrypto;
+  const crypto = ctx.crypto ?? defaultCrypto;
   const pl = proofLookup(proof, {
     anchors: ctx.anchors,
     now: toSeconds(ctx.now),
@@ -482,7 +482,7 @@ async function awaitDns(
   ctx: FlowContext,
   note: string | null,
 ): Promise<Decision> {
-  const crypto = ctx.crypto ?? pureCrypto;
+  const crypto = ctx.crypto ?? defaultCrypto;
   const domain = pre.from.domain;
   const allowed = ctx.dohAllowed?.(domain) ?? false;
   if (!allowed && ctx.twoPhase === false) {
@@ -568,7 +568,7 @@ export async function submitProof(
 ): Promise<Decision> {
   const closed = gate(challenge, ctx.now, 'NeedProof');
   if (closed || !challenge) return closed!;
-  if (!(await keptMessageMatches(challenge.state, message, ctx.crypto ?? pureCrypto))) {
+  if (!(await keptMessageMatches(challenge.state, message, ctx.crypto ?? defaultCrypto))) {
     return unchanged('MessageMismatch', 'this is not the message the challenge is waiting with');
   }
   const pre = precheck(message, challenge, toSeconds(ctx.now), [pass('flow', `${challenge.flow} mailbox`)]);
@@ -589,7 +589,7 @@ export async function completeResolving(
 ): Promise<Decision> {
   const closed = gate(challenge, ctx.now, 'Resolving');
   if (closed || !challenge) return closed!;
-  if (!(await keptMessageMatches(challenge.state, message, ctx.crypto ?? pureCrypto))) {
+  if (!(await keptMessageMatches(challenge.state, message, ctx.crypto ?? defaultCrypto))) {
     return unchanged('MessageMismatch', 'this is not the message the challenge is waiting with');
   }
   const pre = precheck(message, challenge, toSeconds(ctx.now), [pass('flow', `${challenge.flow} mailbox`)]);

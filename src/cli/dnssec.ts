@@ -2,7 +2,9 @@
  * `waxseal dnssec verify|prove` (protocol.md §10).
  *
  * verify: validates (name, type) from a zone file of presentation records or from an RFC 9102 chain (hex text or
- * binary), with the anchors given or the built-in IANA root anchors. prove: builds the chain over DNS over HTTPS
+ * binary), with the anchors given or the built-in IANA root anchors. Both are held to the proof limits by the
+ * validator itself (src/dnssec/proof-limits.ts), a zone file measured as the chain it would encode to: a file over
+ * them is a clean bogus `ProofTooLarge`, like a chain. prove: builds the chain over DNS over HTTPS
  * (RFC 8484) from the endpoints given with --doh (none by default: nothing leaves the machine unless asked),
  * validates it, and writes the binary chain with --out.
  *
@@ -10,7 +12,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { webCrypto } from '../crypto/webcrypto.ts';
+import { nodeCrypto } from '../crypto/node.ts';
 import { DnsFormatError } from '../dns/errors.ts';
 import { compareNames, type Name, nameFromText, nameToText } from '../dns/name.ts';
 import { type ResourceRecord, recordToText } from '../dns/record.ts';
@@ -126,7 +128,7 @@ async function verify(argv: string[]): Promise<Result> {
   const type = parseType(values.type);
   const now = parseNow(values.now);
   const anchors = loadAnchors(values.anchors);
-  const opts = { anchors, now, crypto: webCrypto };
+  const opts = { anchors, now, crypto: nodeCrypto };
   let verdict: ChainVerdict;
   if (values.zone !== undefined) {
     const path = values.zone;
@@ -181,7 +183,7 @@ async function prove(argv: string[]): Promise<Result> {
   const now = parseNow(values.now);
   const anchors = loadAnchors(values.anchors);
   const resolver = dohResolver({ urls, method: values.post ? 'POST' : 'GET', timeoutMs });
-  const proof = await buildProof(resolver, name, type, { anchors, now, crypto: webCrypto });
+  const proof = await buildProof(resolver, name, type, { anchors, now, crypto: nodeCrypto });
   if (proof.kind === 'error') throw new UsageError(`cannot build the proof: ${proof.code}: ${proof.detail}`);
   if (values.out !== undefined) {
     try {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { webCrypto } from '../crypto/webcrypto.ts';
+import { nodeCrypto } from '../crypto/node.ts';
 import { staticTxtLookup } from '../dns/lookup.ts';
 import { lfToCrlf } from '../mail/message.ts';
 import { type EmailVerdict, verifyEmail } from '../verify-email.ts';
@@ -84,7 +84,7 @@ export async function verifyEmailCommand(argv: string[]): Promise<{ out: string;
   const message = lfToCrlf(readInput(positionals[0]!, 'message'));
   const dnsText = new TextDecoder().decode(readInput(values.dns, 'DNS file'));
   const lookup = staticTxtLookup(parseDnsJson(dnsText, values.dns));
-  const verdict = await verifyEmail(message, lookup, now, { crypto: webCrypto });
+  const verdict = await verifyEmail(message, lookup, now, { crypto: nodeCrypto });
   const out = values.json ? JSON.stringify(verdictJson(verdict), null, 2) : verdictText(verdict);
   return { out, code: verdict.accepted ? 0 : 1 };
 }

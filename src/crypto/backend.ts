@@ -1,7 +1,12 @@
 /**
- * The one crypto interface the verifiers use, so the canister (pure JS) and Node/browsers (WebCrypto) reach
- * identical verdicts from the same code. Algorithms: RFC 8017 §8.2.2 (RSASSA-PKCS1-v1_5 with SHA-256),
- * RFC 8032 §5.1.7 and §5.2.7 (Ed25519 and Ed448, strict: non-canonical encodings rejected), FIPS 186-5 ECDSA on P-256/P-384.
+ * The one crypto interface the verifiers use, so the canister, Node and browsers reach identical verdicts from
+ * the same code. Algorithms: RFC 8017 §8.2.2 (RSASSA-PKCS1-v1_5 with SHA-256), RFC 8032 §5.1.7 and §5.2.7
+ * (Ed25519 and Ed448, strict: non-canonical encodings rejected), FIPS 186-5 ECDSA on P-256/P-384.
+ *
+ * Backends: pure.ts (@noble, BigInt RSA; the canister), node.ts (node:crypto) and webcrypto.ts (crypto.subtle).
+ * Where a caller passes none, src/ uses `#crypto-default` (package.json "imports"): node.ts under the "node"
+ * condition (Node, tsx, vitest), pure.ts everywhere else. Not WebCrypto for "browser": Azle bundles the canister
+ * with esbuild's browser platform, so that condition would hand the canister a backend QuickJS lacks.
  *
  * Every verify returns false (never throws) on malformed keys or signatures: a bad input is a failed
  * verification, and the caller decides the reason code from its own structural checks.

@@ -1,7 +1,7 @@
 /**
  * Pure-JS backend on @noble/* and BigInt RSA: what the canister (QuickJS, no crypto.subtle) uses.
  * Ed25519 uses RFC 8032 strict verification (zip215: false) and ECDSA accepts high-S signatures, matching
- * WebCrypto so that both backends give identical verdicts.
+ * OpenSSL (under the WebCrypto and node backends) so that every backend gives identical verdicts.
  */
 
 import { ed448 } from '@noble/curves/ed448.js';
@@ -54,3 +54,6 @@ export const pureCrypto: CryptoBackend = {
         p384.verify(signature, message, concatBytes(SEC1_UNCOMPRESSED, publicKey), { lowS: false }),
     ),
 };
+
+/** `#crypto-default` outside Node (package.json "imports"; src/crypto/backend.ts). */
+export { pureCrypto as defaultCrypto };

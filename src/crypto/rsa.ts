@@ -5,6 +5,7 @@
  */
 import { bytesEqual, bytesToBigInt } from '../encoding/bytes.ts';
 import type { RsaPublicKey } from './backend.ts';
+import { bitLength } from './rsa-key.ts';
 
 /** DER DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1). */
 const SHA256_DIGEST_INFO = new Uint8Array([
@@ -46,13 +47,23 @@ export function emsaPkcs1Sha256(hash: Uint8Array, k: number): Uint8Array | null 
   return em;
 }
 
+/**
+ * What every backend refuses before any arithmetic, so that their verdicts agree: a signature that is not k =
+ * |n| bytes (RFC 8017 §8.2.2 step 1) and a public exponent below 3. With e = 1 any well-formed EM is its own
+ * signature; OpenSSL (under WebCrypto and the Node backend) computes it anyway, the BigInt code never did.
+ */
+export function rsaInputsAcceptable(key: RsaPublicKey, signature: Uint8Array): boolean {
+  const eBelow3 = bitLength(key.e) <= 2 && (key.e[key.e.length - 1] ?? 0) < 3;
+  return key.n.length > 0 && signature.length === key.n.length && !eBelow3;
+}
+
 export function rsaPkcs1VerifyDigest(key: RsaPublicKey, hash: Uint8Array, signature: Uint8Array): boolean {
+  if (!rsaInputsAcceptable(key, signature)) return false;
   const k = key.n.length;
-  if (k === 0 || signature.length !== k) return false;
   const n = bytesToBigInt(key.n);
   const e = bytesToBigInt(key.e);
   const s = bytesToBigInt(signature);
-  if (n < 3n || e < 3n || s >= n) return false;
+  if (n < 3n || s >= n) return false;
   const m = bigIntToFixed(modPow(s, e, n), k);
   const em = emsaPkcs1Sha256(hash, k);
   return m !== null && em !== null && bytesEqual(m, em);

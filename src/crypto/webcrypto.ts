@@ -1,9 +1,12 @@
 /**
  * WebCrypto backend (Node ≥ 20 and browsers): `crypto.subtle` does the hashing and verification.
- * Inputs the pure backend rejects by length are rejected here the same way before WebCrypto sees them.
+ * Inputs the pure backend rejects by shape (rsa.ts rsaInputsAcceptable, key and signature lengths) are rejected
+ * here the same way before WebCrypto sees them.
  */
 import { concatBytes, encodeBase64, toHex } from '../encoding/bytes.ts';
 import type { CryptoBackend, RsaPublicKey } from './backend.ts';
+import { keyCache } from './key-cache.ts';
+import { rsaInputsAcceptable } from './rsa.ts';
 
 function b64url(bytes: Uint8Array): string {
   return encodeBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -15,22 +18,15 @@ function subtle(): SubtleCrypto {
   return s;
 }
 
-/**
- * Imported keys, by algorithm and key bytes: importing costs more than verifying, and a DNSSEC chain or a batch of
- * mail reuses few keys. Bounded so hostile input cannot grow it without limit.
- */
-const KEY_CACHE_SIZE = 256;
-const keyCache = new Map<string, Promise<CryptoKey>>();
+/** Imported keys (key-cache.ts) by algorithm and key bytes; an import that fails is dropped so it is retried. */
+const keys = keyCache<Promise<CryptoKey>>();
 
 function importCached(id: string, load: () => Promise<CryptoKey>): Promise<CryptoKey> {
-  let key = keyCache.get(id);
-  if (!key) {
-    if (keyCache.size >= KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!);
-    key = load();
-    keyCache.set(id, key);
-    key.catch(() => keyCache.delete(id));
-  }
-  return key;
+  return keys.get(id, () => {
+    const key = load();
+    key.catch(() => keys.delete(id));
+    return key;
+  });
 }
 
 async function verifyWith(
@@ -79,7 +75,7 @@ export const webCrypto: CryptoBackend = {
   sha256: async (data) => new Uint8Array(await subtle().digest('SHA-256', data as Uint8Array<ArrayBuffer>)),
   sha384: async (data) => new Uint8Array(await subtle().digest('SHA-384', data as Uint8Array<ArrayBuffer>)),
   rsaPkcs1Sha256Verify: (key: RsaPublicKey, message, signature) => {
-    if (signature.length !== key.n.length) return Promise.resolve(false);
+    if (!rsaInputsAcceptable(key, signature)) return Promise.resolve(false);
     const jwk: JsonWebKey = { kty: 'RSA', n: b64url(key.n), e: b64url(key.e), ext: true };
     return verifyWith(
       jwk,

@@ -5,7 +5,7 @@
  * the canister's trust anchors and a bound on the total time. Any failure sends the mail without a proof: the
  * canister then fetches over DoH or waits for one, so a missing proof costs a step, never the message.
  */
-import { webCrypto } from '../crypto/webcrypto.ts';
+import { nodeCrypto } from '../crypto/node.ts';
 import type { TrustAnchor } from '../dnssec/dnskey.ts';
 import { dohResolver } from '../proof/doh.ts';
 import { proofForMessage } from '../proof/message.ts';
@@ -37,7 +37,7 @@ export function proofAttacher(dohUrls: readonly string[], timeoutMs: number): Pr
       const built = proofForMessage(message, resolver, {
         anchors,
         now: Math.floor(nowMs / 1000),
-        crypto: webCrypto,
+        crypto: nodeCrypto,
       }).then(
         (r): AttachOutcome =>
           r.kind === 'attached'
