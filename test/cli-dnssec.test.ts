@@ -2,9 +2,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { recordToText } from '../src/dns/record.ts';
+import { LIMITS } from '../src/limits.ts';
 import { type CliResult, ROOT, tmpFiles, waxseal } from './helpers/cli.ts';
 import { GENERATED_DIR } from './helpers/dns-servers.ts';
-import { matrix } from './helpers/dnssec-generated.ts';
+import { allRecords, matrix, recordsFor } from './helpers/dnssec-generated.ts';
 import { useDnsStack } from './helpers/use-dns-stack.ts';
 
 const THIRD = join(ROOT, 'test-vectors', 'dnssec', 'third-party');
@@ -12,6 +14,9 @@ const ALL = join(GENERATED_DIR, 'all-records.zone');
 const ANCHORS = join(GENERATED_DIR, 'anchors.ds');
 const NOW = String(matrix.verify_time);
 const { dir: tmp, writeTmp } = tmpFiles('waxseal-cli-dnssec-');
+
+/** A zone file of the generated records a proof for `name` could hold (the whole hierarchy exceeds the limits). */
+const zoneFor = (name: string) => writeTmp(`${name}zone`, recordsFor(name).map(recordToText).join('\n'));
 
 /** Command-line options in the order given: `{ name: 'x.', doh: [a, b], json: true }` → --name x. --doh a --doh b --json. */
 type Options = Record<string, string | readonly string[] | true>;
@@ -151,8 +156,8 @@ describe.concurrent('waxseal dnssec verify', () => {
     ['sel._domainkey.dsmismatch.wxtest.', 'TXT', 1, 'bogus', 'DsMismatch'],
     ['sel._domainkey.unsigned.wxtest.', 'TXT', 1, 'insecure', null],
     ['loop1.cname-src.wxtest.', 'TXT', 1, 'bogus', 'CnameLoop'],
-  ] as const)('generated %s %s via --zone all-records.zone', async (name, type, code, verdict, reason) => {
-    const r = await verify({ zone: ALL, name, type, anchors: ANCHORS, now: NOW, json: true });
+  ] as const)('generated %s %s via --zone', async (name, type, code, verdict, reason) => {
+    const r = await verify({ zone: zoneFor(name), name, type, anchors: ANCHORS, now: NOW, json: true });
     const out = JSON.parse(r.stdout);
     expect([r.code, out.verdict, out.reason]).toEqual([code, verdict, reason]);
     if (verdict === 'secure') expect(out.records[0]).toMatch(/ IN TXT "v=DKIM1; k=ed25519; p=/);
@@ -161,7 +166,7 @@ describe.concurrent('waxseal dnssec verify', () => {
 
   it('the CNAME chain in text output; the generated names are not under the real root anchors', async () => {
     const r = await verify({
-      zone: ALL,
+      zone: zoneFor('sel._domainkey.cname-src.wxtest.'),
       name: 'sel._domainkey.cname-src.wxtest.',
       type: 'TXT',
       anchors: ANCHORS,
@@ -172,9 +177,21 @@ describe.concurrent('waxseal dnssec verify', () => {
       /^cnames:\n {2}sel\._domainkey\.cname-src\.wxtest\. 3600 IN CNAME sel\._domainkey\.ecdsa\.wxtest\.$/m,
     );
     expect(r.stdout).toMatch(/^zones: \. wxtest\. cname-src\.wxtest\. ecdsa\.wxtest\.$/m);
-    const d = await verify({ zone: ALL, name: 'sel._domainkey.ecdsa.wxtest.', type: 'TXT', now: NOW });
+    const ecdsa = 'sel._domainkey.ecdsa.wxtest.';
+    const d = await verify({ zone: zoneFor(ecdsa), name: ecdsa, type: 'TXT', now: NOW });
     expect(d.code).toBe(1);
     expect(d.stdout.split('\n').slice(0, 2)).toEqual(['verdict: bogus', 'reason: AnchorMismatch']);
+  });
+
+  it(`a zone file over the proof limits (${LIMITS.proofRecords} records) is bogus ProofTooLarge, as a chain would be`, async () => {
+    expect(allRecords.length).toBeGreaterThan(LIMITS.proofRecords);
+    const name = 'sel._domainkey.ecdsa.wxtest.';
+    const r = await verify({ zone: ALL, name, type: 'TXT', anchors: ANCHORS, now: NOW, json: true });
+    expect([r.code, JSON.parse(r.stdout).verdict, JSON.parse(r.stdout).reason]).toEqual([
+      1,
+      'bogus',
+      'ProofTooLarge',
+    ]);
   });
 
   it('a chain that does not parse is a clean bogus Malformed (exit 1)', async () => {

@@ -3,10 +3,9 @@
  * expected result follows from what the mutation does (see test-vectors/dkim/generated/README.md).
  */
 import { describe, expect, it } from 'vitest';
-import { pureCrypto } from '../src/crypto/pure.ts';
-import { webCrypto } from '../src/crypto/webcrypto.ts';
 import { staticTxtLookup } from '../src/dns/lookup.ts';
 import { verifyEmail } from '../src/verify-email.ts';
+import { BACKENDS } from './helpers/backends.ts';
 import { generatedCases } from './helpers/generated.ts';
 
 const cases = generatedCases();
@@ -18,7 +17,7 @@ describe('generated DKIM corpus', () => {
     expect(cases.filter((c) => c.mutation === null).length).toBeGreaterThanOrEqual(40);
   });
 
-  describe.each([webCrypto, pureCrypto])('$name backend', (crypto) => {
+  describe.each(BACKENDS)('$name backend', (crypto) => {
     it.each(cases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
       const v = await verifyEmail(c.message, staticTxtLookup(c.dns), c.verify_time, { crypto });
       expect(v.signatures.map((s) => [s.domain, s.selector, s.algorithm, s.result, s.reason])).toEqual(

@@ -162,6 +162,18 @@ const cases: Array<[string, () => Promise<readonly [string, DkimReason | null]>,
   ['key t=y', () => reasonOf(sig(), rsaKey(`k=ed25519; t=y; p=${ED_KEY}`)), 'policy', 'KeyTestingMode'],
   ['RSA 768-bit key', () => reasonOf(rsaSig(), rsaKey(`p=${rsaDer(768)}`)), 'policy', 'KeyTooSmall'],
   [
+    'RSA 768-bit key with h=sha1 (RFC 6376 §6.1.2: h= first)',
+    () => reasonOf(rsaSig(), rsaKey(`h=sha1; p=${rsaDer(768)}`)),
+    'permerror',
+    'KeyHashMismatch',
+  ],
+  [
+    'key t=y with s=other (permanent errors before policy)',
+    () => reasonOf(sig(), rsaKey(`k=ed25519; t=y; s=other; p=${ED_KEY}`)),
+    'permerror',
+    'KeyServiceMismatch',
+  ],
+  [
     'RSA key not DER',
     () => reasonOf(rsaSig(), rsaKey(`p=${encodeBase64(utf8('not a key'))}`)),
     'permerror',

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { pureCrypto } from '../src/crypto/pure.ts';
-import { webCrypto } from '../src/crypto/webcrypto.ts';
 import { staticTxtLookup } from '../src/dns/lookup.ts';
 import { lfToCrlf } from '../src/mail/message.ts';
 import { verifyEmail } from '../src/verify-email.ts';
+import { BACKENDS } from './helpers/backends.ts';
 import { thirdPartyDkimCases } from './helpers/vectors.ts';
 
 /** Reason texts in the shared vectors, mapped to our stable codes. */
@@ -13,7 +12,7 @@ const REASON_CODES: Record<string, string> = {
   'key-revoked (empty p=, RFC 6376 section 3.6.1)': 'KeyRevoked',
 };
 
-describe.each([pureCrypto, webCrypto])('third-party DKIM vectors ($name backend)', (crypto) => {
+describe.each(BACKENDS)('third-party DKIM vectors ($name backend)', (crypto) => {
   for (const c of thirdPartyDkimCases()) {
     it(c.id, async () => {
       const bytes = c.lineEndings === 'LF' ? lfToCrlf(c.message) : c.message;

@@ -18,6 +18,9 @@ import { verifyEmail } from '../src/verify-email.ts';
 const NOW = 1_700_000_000;
 const DOMAIN = 'example.com';
 const FROM = 'Alice <alice@example.com>';
+/** The signatures these key records are checked for (src/dkim/key.ts KeyUse). */
+const ED_USE = { algorithm: 'ed25519-sha256', domain: DOMAIN, identityDomain: DOMAIN } as const;
+const RSA_USE = { ...ED_USE, algorithm: 'rsa-sha256' } as const;
 
 // ---------------------------------------------------------------------------------------------------------
 // A small DKIM signer for the positive cases.
@@ -302,7 +305,7 @@ describe(`limits: DKIM key TXT (${LIMITS.dkimKeyTxtBytes} bytes)`, () => {
   }
 
   it('parses a record of exactly the limit', async () => {
-    const r = parseKeyRecord(padded(LIMITS.dkimKeyTxtBytes));
+    const r = parseKeyRecord(padded(LIMITS.dkimKeyTxtBytes), ED_USE);
     expect(r.ok).toBe(true);
     const table = dns(ED, { [`sel._domainkey.${DOMAIN}`]: [padded(LIMITS.dkimKeyTxtBytes)] });
     const v = await verifyEmail(
@@ -314,7 +317,7 @@ describe(`limits: DKIM key TXT (${LIMITS.dkimKeyTxtBytes} bytes)`, () => {
   });
 
   it('rejects one byte more with KeyRecordTooLarge', async () => {
-    const r = parseKeyRecord(padded(LIMITS.dkimKeyTxtBytes + 1));
+    const r = parseKeyRecord(padded(LIMITS.dkimKeyTxtBytes + 1), ED_USE);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toBe('KeyRecordTooLarge');
     const table = dns(ED, { [`sel._domainkey.${DOMAIN}`]: [padded(LIMITS.dkimKeyTxtBytes + 1)] });
@@ -329,7 +332,7 @@ describe(`limits: DKIM key TXT (${LIMITS.dkimKeyTxtBytes} bytes)`, () => {
   });
 
   it('does not report KeyRecordTooLarge for a malformed record of exactly the limit', () => {
-    const r = parseKeyRecord('x'.repeat(LIMITS.dkimKeyTxtBytes));
+    const r = parseKeyRecord('x'.repeat(LIMITS.dkimKeyTxtBytes), ED_USE);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).not.toBe('KeyRecordTooLarge');
   });
@@ -393,7 +396,7 @@ describe(`limits: RSA key size (${LIMITS.rsaMinBits}..${LIMITS.rsaMaxBits} bits)
 
   it('accepts a real 1024-bit key and verifies a message signed with it', async () => {
     const signer = rsaSigner(1024);
-    const r = parseKeyRecord(signer.record);
+    const r = parseKeyRecord(signer.record, RSA_USE);
     expect(r.ok && r.key.type === 'rsa' && r.key.bits).toBe(1024);
     const v = await verifyEmail(
       signedMessage(BASE_HEADERS, 'x\r\n', { signer }),
@@ -405,7 +408,7 @@ describe(`limits: RSA key size (${LIMITS.rsaMinBits}..${LIMITS.rsaMaxBits} bits)
 
   it.each([1023, 768, 512])('refuses a real %i-bit key with KeyTooSmall (policy)', async (bits) => {
     const signer = rsaSigner(bits);
-    const r = parseKeyRecord(signer.record);
+    const r = parseKeyRecord(signer.record, RSA_USE);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toBe('KeyTooSmall');
     const v = await verifyEmail(
@@ -419,18 +422,18 @@ describe(`limits: RSA key size (${LIMITS.rsaMinBits}..${LIMITS.rsaMaxBits} bits)
   });
 
   it('uses the modulus bit length, not its byte length (1024 vs 1023 synthetic)', () => {
-    const ok = parseKeyRecord(rsaRecord(syntheticPkcs1(LIMITS.rsaMinBits)));
+    const ok = parseKeyRecord(rsaRecord(syntheticPkcs1(LIMITS.rsaMinBits)), RSA_USE);
     expect(ok.ok && ok.key.type === 'rsa' && ok.key.bits).toBe(LIMITS.rsaMinBits);
-    const small = parseKeyRecord(rsaRecord(syntheticPkcs1(LIMITS.rsaMinBits - 1)));
+    const small = parseKeyRecord(rsaRecord(syntheticPkcs1(LIMITS.rsaMinBits - 1)), RSA_USE);
     expect(small.ok).toBe(false);
     if (!small.ok) expect(small.reason).toBe('KeyTooSmall');
   });
 
   it(`accepts a ${LIMITS.rsaMaxBits}-bit modulus and rejects ${LIMITS.rsaMaxBits + 1} bits as KeyMalformed`, () => {
-    const max = parseKeyRecord(rsaRecord(syntheticPkcs1(LIMITS.rsaMaxBits)));
+    const max = parseKeyRecord(rsaRecord(syntheticPkcs1(LIMITS.rsaMaxBits)), RSA_USE);
     expect(max.ok && max.key.type === 'rsa' && max.key.bits).toBe(LIMITS.rsaMaxBits);
     for (const bits of [LIMITS.rsaMaxBits + 1, LIMITS.rsaMaxBits + 8, 16384]) {
-      const big = parseKeyRecord(rsaRecord(syntheticPkcs1(bits)));
+      const big = parseKeyRecord(rsaRecord(syntheticPkcs1(bits)), RSA_USE);
       expect(big.ok).toBe(false);
       if (!big.ok) expect(big.reason).toBe('KeyMalformed');
     }

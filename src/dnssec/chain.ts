@@ -2,9 +2,14 @@
  * Validates an answer from a bag of records (an RFC 9102 authentication chain or parsed records) down from the
  * trust anchors (RFC 4035 §5): each zone's DNSKEY RRset is trusted through an anchor or through an
  * authenticated DS RRset of its parent, every RRset through an RRSIG made with a trusted key of its signer
- * zone, and CNAMEs are followed across zones (RFC 1034 §3.6.2) up to the hop limit of protocol.md §9.
+ * zone (signer.ts, RFC 4035 §5.3.1), and CNAMEs are followed across zones (RFC 1034 §3.6.2) up to the hop limit
+ * of protocol.md §9. Keys with the REVOKE bit are never trusted (RFC 5011 §2.1). Every bag is held to the proof
+ * limits first (proof-limits.ts), whichever path brought it.
  * Wildcard-expanded answers are refused (`WildcardNotProven`): Waxseal does not evaluate NSEC/NSEC3 proofs of
  * non-existence for them, and real DKIM keys are never wildcards.
+ *
+ * Longer than 400 lines on purpose: one Validator holds the proof's RRsets and memoizes each RRset's verdict and
+ * each zone's keys, and its steps (signature, zone keys, DS, denial) call one another up the tree.
  */
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { DnsFormatError } from '../dns/errors.ts';
@@ -17,8 +22,9 @@ import {
   readName,
   rrsigLabelCount,
 } from '../dns/name.ts';
-import { parseChain, type ResourceRecord, rrsetKey } from '../dns/record.ts';
+import { type ResourceRecord, rrsetKey } from '../dns/record.ts';
 import { CLASS_IN, TYPE, typeToText } from '../dns/types.ts';
+import { bytesEqual } from '../encoding/bytes.ts';
 import { ExpiringCache } from '../expiring-cache.ts';
 import { LIMITS } from '../limits.ts';
 import { checkKey, SUPPORTED_ALGORITHMS, verifySignature } from './algorithms.ts';
@@ -26,15 +32,20 @@ import { bitmapTypes, deniesDs, matchingNsec3 } from './denial.ts';
 import {
   anchorOwner,
   type Dnskey,
+  type Ds,
   dsMatches,
   FLAG_ZONE,
+  isRevoked,
   isSupportedDigest,
   parseDnskey,
   parseDs,
   type TrustAnchor,
+  unrevoked,
 } from './dnskey.ts';
-import { type BogusReason, bogus, type ChainVerdict, type Failure } from './result.ts';
+import { checkProofLimits, parseProof } from './proof-limits.ts';
+import { bogus, type ChainVerdict, type Failure, mostSpecific } from './result.ts';
 import { checkValidity, parseRrsig, type Rrsig, signedData } from './rrsig.ts';
+import { CUT_TYPES, signerProblem } from './signer.ts';
 
 export interface ValidateOptions {
   readonly anchors: readonly TrustAnchor[];
@@ -72,29 +83,6 @@ export function zoneKeyCache(maxZones = 64): ZoneKeyCache & { size(): number } {
   };
 }
 
-/** Preference when every RRSIG of a set fails: the most specific explanation first. */
-const RANK: readonly BogusReason[] = [
-  'BadSignature',
-  'SignatureExpired',
-  'SignatureNotYetValid',
-  'DsMismatch',
-  'AnchorMismatch',
-  'KeyTooSmall',
-  'UnsupportedAlgorithm',
-  'WrongSigner',
-  'LabelCount',
-  'WildcardNotProven',
-  'Malformed',
-  'NoTrustAnchor',
-  'MissingRecords',
-];
-
-function pick(failures: Failure[]): Failure {
-  const rank = (f: Failure) =>
-    f.reason === null ? -1 : RANK.indexOf(f.reason) < 0 ? RANK.length : RANK.indexOf(f.reason);
-  return failures.reduce((best, f) => (rank(f) < rank(best) ? f : best));
-}
-
 const describe = (owner: Name, type: number) => `${nameToText(owner)} ${typeToText(type)}`;
 
 class Validator {
@@ -119,7 +107,7 @@ class Validator {
         const sig = parseRrsig(rr);
         const key = rrsetKey(rr.name, sig.typeCovered);
         const list = this.sigs.get(key) ?? [];
-        if (!list.some((s) => sameBytes(s.signature, sig.signature))) list.push(sig);
+        if (!list.some((s) => bytesEqual(s.signature, sig.signature))) list.push(sig);
         this.sigs.set(key, list);
         continue;
       }
@@ -133,6 +121,11 @@ class Validator {
 
   has(owner: Name, type: number): boolean {
     return this.rrsets.has(rrsetKey(owner, type));
+  }
+
+  /** The proof shows a zone cut at `name`: an RRset there that only a zone apex or a delegation has. */
+  isZoneCut(name: Name): boolean {
+    return CUT_TYPES.some((type) => this.has(name, type));
   }
 
   rrset(owner: Name, type: number): ResourceRecord[] {
@@ -172,7 +165,7 @@ class Validator {
       }
       failures.push(f);
     }
-    return pick(failures);
+    return mostSpecific(failures);
   }
 
   /** Structural checks of one RRSIG, then the signature with each candidate key from `keys`. */
@@ -184,12 +177,8 @@ class Validator {
     keys: (signer: Name) => Promise<Dnskey[] | Failure>,
   ): Promise<Failure | null> {
     const what = describe(owner, type);
-    if (!isAtOrBelow(owner, sig.signer))
-      return bogus('WrongSigner', `${what} signed by ${nameToText(sig.signer)}`);
-    if (type === TYPE.DS && nameEquals(owner, sig.signer))
-      return bogus('WrongSigner', `${what} must be signed by the parent`);
-    if (type === TYPE.DNSKEY && !nameEquals(owner, sig.signer))
-      return bogus('WrongSigner', `${what} signed by another zone`);
+    const wrongSigner = signerProblem(sig.signer, owner, type, (z) => this.isZoneCut(z));
+    if (wrongSigner) return wrongSigner;
     const labels = rrsigLabelCount(owner);
     if (sig.labels > labels) return bogus('LabelCount', `${what}: RRSIG labels ${sig.labels} > ${labels}`);
     if (sig.labels < labels) return bogus('WildcardNotProven', `${what} is a wildcard expansion`);
@@ -203,9 +192,16 @@ class Validator {
     if (!SUPPORTED_ALGORITHMS.has(sig.algorithm)) {
       return bogus('UnsupportedAlgorithm', `${what}: algorithm ${sig.algorithm}`);
     }
-    const candidates = trusted.filter((k) => k.keyTag === sig.keyTag && k.algorithm === sig.algorithm);
-    if (candidates.length === 0)
-      return bogus('MissingRecords', `${what}: no trusted DNSKEY with tag ${sig.keyTag}`);
+    const signs = (k: Dnskey) => k.keyTag === sig.keyTag && k.algorithm === sig.algorithm;
+    const candidates = trusted.filter(signs);
+    if (candidates.length === 0) {
+      const revoked = this.rrset(sig.signer, TYPE.DNSKEY)
+        .map(parseDnskey)
+        .some((k) => signs(k) && isRevoked(k));
+      return revoked
+        ? bogus('DnskeyRevoked', `${what}: DNSKEY ${sig.keyTag} of the signer is revoked`)
+        : bogus('MissingRecords', `${what}: no trusted DNSKEY with tag ${sig.keyTag}`);
+    }
     const data = signedData(sig, rrset);
     const failures: Failure[] = [];
     for (const key of candidates) {
@@ -218,7 +214,7 @@ class Validator {
         return null;
       failures.push(bogus('BadSignature', `${what}: RRSIG by key ${key.keyTag} does not verify`));
     }
-    return pick(failures);
+    return mostSpecific(failures);
   }
 
   /** Trusted DNSKEYs of `zone`, through an anchor or the parent's DS (memoized; recursion only goes up). */
@@ -242,20 +238,38 @@ class Validator {
     return result;
   }
 
+  /**
+   * The keys among `keys` whose digest is in `dsSet` (RFC 4034 §5.1.4). A revoked key is matched as it is and as
+   * it was before the revocation, so that a DS or anchor that names it is reported as revoked, not as a mismatch.
+   */
+  private async digested(keys: readonly Dnskey[], dsSet: readonly Ds[]): Promise<Dnskey[]> {
+    const out: Dnskey[] = [];
+    for (const k of keys) {
+      const forms = isRevoked(k) ? [k, unrevoked(k)] : [k];
+      for (const ds of dsSet) {
+        for (const form of forms) if (await dsMatches(ds, form, this.opts.crypto)) out.push(k);
+      }
+    }
+    return out;
+  }
+
   private async keysOfUncached(zone: Name): Promise<Dnskey[] | Failure> {
     const name = nameToText(zone);
     const dnskeys = this.rrset(zone, TYPE.DNSKEY).map(parseDnskey);
     const zoneKeys = dnskeys.filter((k) => k.flags & FLAG_ZONE && k.protocol === 3);
+    const trusted = zoneKeys.filter((k) => !isRevoked(k));
+    const revoked = bogus(
+      'DnskeyRevoked',
+      `the keys of ${name} that the chain vouches for are revoked (RFC 5011)`,
+    );
     const anchors = this.opts.anchors.filter((a) => nameEquals(anchorOwner(a), zone));
     if (anchors.length > 0) {
       const direct = anchors.flatMap((a) => (a.kind === 'dnskey' ? [a.key] : []));
-      const entry = [...direct];
-      for (const k of zoneKeys) {
-        for (const a of anchors) {
-          if (a.kind === 'ds' && (await dsMatches(a.ds, k, this.opts.crypto))) entry.push(k);
-        }
-      }
+      const dsAnchors = anchors.flatMap((a) => (a.kind === 'ds' ? [a.ds] : []));
+      const matched = [...direct, ...(await this.digested(zoneKeys, dsAnchors))];
+      const entry = matched.filter((k) => !isRevoked(k));
       if (entry.length === 0) {
+        if (matched.length > 0) return revoked;
         return dnskeys.length > 0
           ? bogus('AnchorMismatch', `no DNSKEY of ${name} matches a trust anchor`)
           : bogus('MissingRecords', `no DNSKEY RRset for the anchored zone ${name}`);
@@ -268,7 +282,7 @@ class Validator {
       const signed = await this.validateDnskeys(zone, entry);
       if ('failure' in signed) return signed.failure;
       this.zoneValidity.set(nameKey(zone), this.absolute(signed.sig.expiration));
-      return zoneKeys;
+      return trusted;
     }
     if (zone.length === 0) return bogus('NoTrustAnchor', 'no trust anchor for the root');
     if (!this.has(zone, TYPE.DS)) {
@@ -289,18 +303,17 @@ class Validator {
       };
     }
     if (dnskeys.length === 0) return bogus('MissingRecords', `no DNSKEY RRset for ${name}`);
-    const entry: Dnskey[] = [];
     // The SEP flag is not consulted: RFC 4034 §2.1.2 forbids using it in validation, and real zones publish DS
     // records for keys without it (test-vectors/dnssec/third-party/ens-ethlab-xyz-chain).
-    for (const k of zoneKeys) {
-      for (const ds of usable) if (await dsMatches(ds, k, this.opts.crypto)) entry.push(k);
-    }
-    if (entry.length === 0) return bogus('DsMismatch', `no DNSKEY of ${name} matches its DS`);
+    const matched = await this.digested(zoneKeys, usable);
+    const entry = matched.filter((k) => !isRevoked(k));
+    if (entry.length === 0)
+      return matched.length > 0 ? revoked : bogus('DsMismatch', `no DNSKEY of ${name} matches its DS`);
     const signed = await this.validateDnskeys(zone, entry);
     if ('failure' in signed) return signed.failure;
     const dsValidity = this.rrsetValidity.get(rrsetKey(zone, TYPE.DS)) ?? Number.POSITIVE_INFINITY;
     this.zoneValidity.set(nameKey(zone), Math.min(this.absolute(signed.sig.expiration), dsValidity));
-    return zoneKeys;
+    return trusted;
   }
 
   /** An RRSIG expiration (serial arithmetic, RFC 4034 §3.1.5) as unix seconds relative to now. */
@@ -326,7 +339,7 @@ class Validator {
       }
       failures.push(f);
     }
-    return { failure: pick(failures) };
+    return { failure: mostSpecific(failures) };
   }
 
   /** An RRset without RRSIGs is insecure only below a provably unsigned delegation. */
@@ -366,10 +379,6 @@ class Validator {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
 /** Answers several (name, type) questions from one bag of records, verifying each RRset and zone key once. */
 export interface RecordsValidator {
   /**
@@ -383,9 +392,10 @@ export function recordsValidator(
   records: readonly ResourceRecord[],
   opts: ValidateOptions,
 ): RecordsValidator {
-  if (opts.anchors.length === 0) {
-    return { validate: () => Promise.resolve(bogus('NoTrustAnchor', 'no trust anchors configured')) };
-  }
+  const refused =
+    checkProofLimits(records) ??
+    (opts.anchors.length === 0 ? bogus('NoTrustAnchor', 'no trust anchors configured') : null);
+  if (refused) return { validate: () => Promise.resolve(refused) };
   let v: Validator;
   try {
     v = new Validator(records, opts);
@@ -447,21 +457,13 @@ export function validateRecords(
   return recordsValidator(records, opts).validate(name, type);
 }
 
-/** Parses and validates RFC 9102 chain bytes within the proof limits of protocol.md §9. */
+/** Parses and validates RFC 9102 chain bytes (within the proof limits, proof-limits.ts). */
 export async function verifyChain(
   bytes: Uint8Array,
   name: Name,
   type: number,
   opts: ValidateOptions,
 ): Promise<ChainVerdict> {
-  if (bytes.length > LIMITS.proofBytes)
-    return bogus('Malformed', `proof of ${bytes.length} bytes exceeds ${LIMITS.proofBytes}`);
-  let records: ResourceRecord[];
-  try {
-    records = parseChain(bytes, LIMITS.proofRecords);
-  } catch (e) {
-    if (e instanceof DnsFormatError) return bogus('Malformed', e.message);
-    throw e;
-  }
-  return validateRecords(records, name, type, opts);
+  const records = parseProof(bytes);
+  return Array.isArray(records) ? validateRecords(records, name, type, opts) : records;
 }

@@ -1,6 +1,7 @@
 /**
- * DNSKEY and DS records (RFC 4034 §2, §5, Appendix B; RFC 4509; RFC 6605 §2): key tags, DS digests (types 2 and
- * 4; type 1 ignored as protocol.md §7 says), and trust anchors given as DS or DNSKEY lines.
+ * DNSKEY and DS records (RFC 4034 §2, §5, Appendix B; RFC 4509; RFC 6605 §2; RFC 5011 §2.1, §7): key tags, DS
+ * digests (types 2 and 4; type 1 ignored as protocol.md §7 says), the REVOKE flag, and trust anchors given as DS
+ * or DNSKEY lines.
  */
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { malformed } from '../dns/errors.ts';
@@ -30,6 +31,29 @@ export interface Ds {
 
 export const FLAG_ZONE = 0x0100;
 export const FLAG_SEP = 0x0001;
+/** RFC 5011 §7: bit 8 of the flags. */
+export const FLAG_REVOKE = 0x0080;
+
+/**
+ * A revoked key vouches for nothing (RFC 5011 §2.1): not as a trust anchor, not through a DS, not as the signer of
+ * any RRset. (Its one use, authenticating its own revocation to an RFC 5011 anchor store, Waxseal has no need of.)
+ */
+export function isRevoked(key: Dnskey): boolean {
+  return (key.flags & FLAG_REVOKE) !== 0;
+}
+
+/** `key` as it was before its owner set the REVOKE bit: other flags, key tag and DS digests (RFC 5011 §2.1). */
+export function unrevoked(key: Dnskey): Dnskey {
+  const rdata = key.rdata.slice();
+  rdata[1] = rdata[1]! & ~FLAG_REVOKE;
+  return {
+    ...key,
+    flags: key.flags & ~FLAG_REVOKE,
+    keyTag: keyTag(rdata),
+    rdata,
+    publicKey: rdata.subarray(4),
+  };
+}
 
 /** RFC 4034 Appendix B (algorithm 1's special case is irrelevant: it is unsupported). */
 export function keyTag(rdata: Uint8Array): number {

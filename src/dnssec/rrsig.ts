@@ -1,8 +1,8 @@
 /**
  * RRSIG records (RFC 4034 §3) and the data they sign (§3.1.8.1, canonical form and order §6.2–§6.3):
  * RRSIG RDATA without the signature (signer name lowercased), then each RR of the set with lowercased owner,
- * the original TTL and canonical RDATA, sorted by RDATA with duplicates removed. Validity uses serial-number
- * arithmetic (RFC 1982, RFC 4034 §3.1.5) with the clock skew of protocol.md §9.
+ * the original TTL and canonical RDATA, sorted by RDATA with duplicates removed. Validity (RFC 4035 §5.3.1) uses
+ * serial-number arithmetic (RFC 1982, RFC 4034 §3.1.5) with the clock skew of protocol.md §9.
  */
 import { malformed } from '../dns/errors.ts';
 import { canonicalNameWire, type Name, readName } from '../dns/name.ts';
@@ -62,9 +62,15 @@ function serialLte(a: number, b: number): boolean {
   return (((b - a) % MOD) + MOD) % MOD < HALF;
 }
 
-export type TimeCheck = 'ok' | 'SignatureExpired' | 'SignatureNotYetValid';
+export type TimeCheck = 'ok' | 'InceptionAfterExpiration' | 'SignatureExpired' | 'SignatureNotYetValid';
 
+/**
+ * The validity window against `now`, widened by `skew` on both sides. An RRSIG whose inception is after its
+ * expiration is valid at no time (RFC 4035 §5.3.1 needs inception ≤ now ≤ expiration), so it is refused before the
+ * clock is read: the skew must not open a window the signer never gave.
+ */
 export function checkValidity(sig: Rrsig, now: number, skew: number): TimeCheck {
+  if (!serialLte(sig.inception, sig.expiration)) return 'InceptionAfterExpiration';
   const at = (t: number) => ((t % MOD) + MOD) % MOD;
   if (!serialLte(sig.inception, at(now + skew))) return 'SignatureNotYetValid';
   if (!serialLte(at(now - skew), sig.expiration)) return 'SignatureExpired';

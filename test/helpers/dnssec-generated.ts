@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nameFromText, nameKey, readName } from '../../src/dns/name.ts';
 import type { ResourceRecord } from '../../src/dns/record.ts';
+import { TYPE } from '../../src/dns/types.ts';
 import { parseZoneFile } from '../../src/dns/zone-file.ts';
 import { parseAnchors, type TrustAnchor } from '../../src/dnssec/dnskey.ts';
 import { GENERATED_DIR } from './dns-servers.ts';
@@ -33,6 +35,31 @@ export const matrix = JSON.parse(readFileSync(join(GENERATED_DIR, 'cases.json'),
 export const allRecords: ResourceRecord[] = parseZoneFile(
   readFileSync(join(GENERATED_DIR, 'all-records.zone'), 'utf8'),
 );
+
+/**
+ * The part of `records` a proof for `name` can draw on, small enough for the proof limits (src/dnssec/proof-limits.ts
+ * applies them to every input, the whole hierarchy included): the records owned by `name`, by the CNAME targets it
+ * leads to, and by their ancestors (zone apexes: DNSKEY, DS, NSEC, …), and the NSEC3 records of those zones.
+ */
+export function recordsFor(name: string, records: readonly ResourceRecord[] = allRecords): ResourceRecord[] {
+  const ancestors = new Set<string>();
+  const pending = [nameFromText(name)];
+  for (let owner = pending.pop(); owner; owner = pending.pop()) {
+    if (ancestors.has(nameKey(owner))) continue;
+    for (let z = owner; ; z = z.slice(1)) {
+      ancestors.add(nameKey(z));
+      if (z.length === 0) break;
+    }
+    const key = nameKey(owner);
+    for (const rr of records) {
+      if (rr.type === TYPE.CNAME && nameKey(rr.name) === key) pending.push(readName(rr.rdata, 0, false).name);
+    }
+  }
+  return records.filter(
+    (rr) =>
+      ancestors.has(nameKey(rr.name)) || (rr.type === TYPE.NSEC3 && ancestors.has(nameKey(rr.name.slice(1)))),
+  );
+}
 
 export function anchorsFor(c: GeneratedDnssecCase): TrustAnchor[] {
   return parseAnchors(readFileSync(join(GENERATED_DIR, c.anchors ?? matrix.anchors), 'utf8'));
