@@ -9,13 +9,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startWebStack, VIEWPORTS } from '../test/helpers/start-web-stack.ts';
-import { walkViews } from '../test/helpers/web-views.ts';
+import { WALK_STACK, walkViews } from '../test/helpers/web-views.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const SCREENSHOTS = join(ROOT, 'frontend', 'screenshots');
 
 mkdirSync(SCREENSHOTS, { recursive: true });
-const stack = await startWebStack();
+const stack = await startWebStack(WALK_STACK);
 try {
   for (const [size, viewport] of Object.entries(VIEWPORTS)) {
     await walkViews(stack, viewport, size, async (view, page) => {

@@ -2,6 +2,8 @@
  * `npm start`: the whole local stack on loopback, offline, one command (issue 9).
  *
  *   web app  frontend/dist (built first) and /env.json                    localhost:5173          (--web-port)
+ *   demo     examples/demo-dapp (built first): a dApp that signs in       localhost:5174          (--demo-port,
+ *            through the web app's /authorize                                                     default web + 1)
  *   named    the signed test zones (test-vectors/dnssec/generated/)   127.0.0.1:4953 udp+tcp  (--dns-port)
  *   dnsdist  RFC 8484 DoH in front of it, plain HTTP, CORS *         127.0.0.1:4954          (--doh-port)
  *   devnet   `waxseal devnet`: the IC HTTP interface with the canister 127.0.0.1:4943          (--port)
@@ -25,6 +27,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildFrontend, DIST } from './frontend-build.ts';
 import { buildCanister, staleReason } from './local-stack/canister-build.ts';
+import { buildDemo, DEMO_DIST, serveDemo } from './local-stack/demo.ts';
 import {
   type DevnetReady,
   LOCAL_APP_ORIGIN,
@@ -47,7 +50,7 @@ import { serveWeb, type WebServer } from './local-stack/web.ts';
 const ROOT = join(import.meta.dirname, '..');
 const NAME = 'npm start';
 const INSTALL_ALL = 'sudo ./scripts/install-system-deps.sh';
-const USAGE = `usage: ${NAME} -- [--port 4943] [--dns-port 4953] [--doh-port 4954] [--smtp-port 2525] [--ops-port 4955] [--web-port 5173] [--data .waxseal] [--clean]`;
+const USAGE = `usage: ${NAME} -- [--port 4943] [--dns-port 4953] [--doh-port 4954] [--smtp-port 2525] [--ops-port 4955] [--web-port 5173] [--demo-port <web port + 1>] [--data .waxseal] [--clean]`;
 
 interface Options {
   port: number;
@@ -56,6 +59,7 @@ interface Options {
   smtpPort: number;
   opsPort: number;
   webPort: number;
+  demoPort: number;
   data: string;
   clean: boolean;
 }
@@ -75,6 +79,7 @@ function parseOptions(argv: string[]): Options {
       'smtp-port': { type: 'string', default: '2525' },
       'ops-port': { type: 'string', default: '4955' },
       'web-port': { type: 'string', default: '5173' },
+      'demo-port': { type: 'string' },
       data: { type: 'string', default: join(ROOT, '.waxseal') },
       clean: { type: 'boolean', default: false },
     },
@@ -91,6 +96,7 @@ function parseOptions(argv: string[]): Options {
     smtpPort: port('smtp-port', values['smtp-port']),
     opsPort: port('ops-port', values['ops-port']),
     webPort: port('web-port', values['web-port']),
+    demoPort: port('demo-port', values['demo-port'] ?? String(Number(values['web-port']) + 1)),
     data: resolve(values.data),
     clean: values.clean,
   };
@@ -122,6 +128,7 @@ async function busyPortLine(o: Options): Promise<string | null> {
     [o.smtpPort, '--smtp-port'],
     [o.opsPort, '--ops-port'],
     [o.webPort, '--web-port'],
+    [o.demoPort, '--demo-port'],
   ];
   for (const [port, flag] of ports) {
     if (!(await portIsFree(port))) return `127.0.0.1:${port} is in use; choose another with ${flag}`;
@@ -140,6 +147,7 @@ function summary(
   devnet: DevnetReady,
   gateway: GatewayReady,
   web: WebServer,
+  demo: WebServer,
   pids: Record<string, number>,
 ): string {
   const rel = relative(process.cwd(), o.data);
@@ -147,6 +155,7 @@ function summary(
   const rows = [
     ['service', 'address', 'process'],
     ['web app', `${web.url}/`, 'served by npm start; /env.json names this stack'],
+    ['demo dApp', `${demo.url}/`, `signs in through ${web.url}/authorize; /legacy.html with auth-client 3.4`],
     ['IC endpoint', devnet.url, `waxseal devnet, pid ${pids.devnet}`],
     ['canister id', devnet.canister_id, ''],
     [
@@ -182,6 +191,7 @@ function summary(
 /** Everything started so far. */
 class Stack {
   web: WebServer | undefined;
+  demo: WebServer | undefined;
   gateway: Running | undefined;
   devnet: Running | undefined;
   dns: DnsStack | undefined;
@@ -200,6 +210,7 @@ class Stack {
    */
   async stop(): Promise<boolean> {
     await this.web?.close();
+    await this.demo?.close();
     if (this.gateway) await terminate(this.gateway.proc);
     if (this.devnet) await terminate(this.devnet.proc);
     await this.dns?.stop();
@@ -275,6 +286,8 @@ async function main(argv: string[]): Promise<number> {
     say('building the web app…');
     const bundle = await buildFrontend();
     say(`web app built: ${(bundle.gzipTotal / 1024).toFixed(1)} KiB of gzipped JS on the first page`);
+    say('building the demo dApp…');
+    await buildDemo();
     if (interrupted) return 0;
     say('starting named and dnsdist…');
     stack.dns = await startDnsStack({
@@ -324,6 +337,16 @@ async function main(argv: string[]): Promise<number> {
       { host: ready.url, canisterId: ready.canister_id, rootKey: ready.root_key },
       o.webPort,
     );
+    stack.demo = await serveDemo(
+      DEMO_DIST,
+      {
+        identityProvider: `${stack.web.url}/authorize`,
+        host: ready.url,
+        canisterId: ready.canister_id,
+        rootKey: ready.root_key,
+      },
+      o.demoPort,
+    );
 
     const pids = Object.fromEntries(stack.children().map((r) => [r.name, r.proc.pid ?? 0]));
     const stackFile = join(o.data, 'stack.json');
@@ -335,11 +358,12 @@ async function main(argv: string[]): Promise<number> {
       gateway_ops: gatewayReady.ops,
       gateway_principal: gatewayReady.principal,
       web: stack.web.url,
+      demo: stack.demo.url,
       pids,
       data: o.data,
     };
     writeFileSync(stackFile, `${JSON.stringify(info, null, 2)}\n`);
-    process.stdout.write(summary(o, stack.dns, ready, gatewayReady, stack.web, pids));
+    process.stdout.write(summary(o, stack.dns, ready, gatewayReady, stack.web, stack.demo, pids));
 
     const end = await Promise.race([firstExit(stack.children()), stopRequested]);
     rmSync(stackFile, { force: true });

@@ -5,19 +5,20 @@
  *   test/helpers/web-views.ts, at desktop and phone width, in the light and the dark scheme: no violation of
  *   impact serious or critical;
  * - adding a recovery email with the keyboard alone (WCAG 2.1.1, 2.4.3, 2.4.7): every control reached by Tab shows
- *   its focus, and Tab moves through the page in reading order, from "Add recovery email" to the mail sent.
+ *   its focus, Tab moves through the page in reading order, from "Add recovery email" to the mail sent, and a
+ *   control that goes away leaves the keyboard on the step that replaced it.
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { useWebStack, VIEWPORTS } from './helpers/web-stack.ts';
-import { walkViews } from './helpers/web-views.ts';
+import { focusedName, useWebStack, VIEWPORTS } from './helpers/web-stack.ts';
+import { WALK_STACK, walkViews } from './helpers/web-views.ts';
 
-const web = useWebStack();
+const web = useWebStack(WALK_STACK);
 
 const COLOR_SCHEMES = ['light', 'dark'] as const;
 const BLOCKING = new Set(['serious', 'critical']);
-const WALK_TIMEOUT_MS = 300_000;
+const WALK_TIMEOUT_MS = 420_000;
 
 /** axe's serious and critical violations on the page as it is, one readable block each. */
 async function blockingViolations(page: Page): Promise<string[]> {
@@ -143,6 +144,8 @@ describe('keyboard only', () => {
       await page.keyboard.type(address);
       await page.keyboard.press('Enter');
       await page.getByTestId('nonce').waitFor({ timeout: 20_000 });
+      // The Continue that was pressed is gone: the step's heading has the keyboard (2.4.3).
+      expect(await focusedName(page)).toBe('Waiting for your email');
       const toLink = await tabTo(page, 'Open your mail app with this filled in');
       expect(toLink.map((s) => s.name)).toEqual(
         expect.arrayContaining([
@@ -156,7 +159,12 @@ describe('keyboard only', () => {
       expectVisibleFocusInReadingOrder(backToCopy, 'Shift+Tab');
 
       await page.keyboard.press('Space');
-      await page.getByRole('button', { name: 'Copy the address' }).getByText('Copied').waitFor();
+      // Said and shown beside the button, whose name stays "Copy the address" (2.5.3, 4.1.3).
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Copied$/ })
+        .waitFor();
+      expect(await focusedName(page)).toBe('Copy the address');
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
         await page.getByTestId('mailbox').textContent(),
       );

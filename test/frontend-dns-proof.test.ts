@@ -1,23 +1,25 @@
 /**
  * The page's own part of NeedProof: frontend/src/ic/dns-proof.ts builds the RFC 9102 chain for the key names the
- * canister lists (and the From domain's DMARC record) over DoH against the real loopback DNS stack, and the chain
- * is read back with the canister's own reader (src/challenge/proof-lookup.ts) from the test root's anchors; and
+ * canister lists (and the From domain's DMARC record) over DoH against the real loopback DNS stack, with the
+ * gateway's builder (src/proof/message.ts, tested in proof-message.test.ts), and the chain is read back with the
+ * canister's own reader (src/challenge/proof-lookup.ts) from the test root's anchors; and
  * frontend/src/logic/proof-problem.ts, which says what went wrong when no chain is worth submitting.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConfigView } from '../frontend/src/ic/config.ts';
-import { keyGroups, type NeedProof, proveKeys } from '../frontend/src/ic/dns-proof.ts';
+import { type NeedProof, proveKeys } from '../frontend/src/ic/dns-proof.ts';
 import {
-  buildFailure,
   type ProofProblemKind,
+  problemOfOutcome,
   proofProblemWords,
   rejected,
 } from '../frontend/src/logic/proof-problem.ts';
 import { proofLookup } from '../src/challenge/proof-lookup.ts';
 import { webCrypto } from '../src/crypto/webcrypto.ts';
 import { parseAnchors } from '../src/dnssec/dnskey.ts';
+import type { ProofErrorCode } from '../src/proof/build.ts';
 import { freePort, GENERATED_DIR } from './helpers/dns-servers.ts';
 import { useDnsStack } from './helpers/use-dns-stack.ts';
 
@@ -61,27 +63,6 @@ async function canisterReads(chain: Uint8Array, names: readonly string[]): Promi
   return out;
 }
 
-describe('keyGroups', () => {
-  it('groups key names by signing domain, the From domain first even without a key of its own', () => {
-    expect([
-      ...keyGroups('ecdsa.wxtest', [
-        'rsa._domainkey.deep.ecdsa.wxtest',
-        'sel._domainkey.ecdsa.wxtest',
-        'a.b._domainkey.deep.ecdsa.wxtest',
-      ]),
-    ]).toEqual([
-      ['ecdsa.wxtest', ['sel']],
-      ['deep.ecdsa.wxtest', ['rsa', 'a.b']],
-    ]);
-    expect([...keyGroups('x.test', [])]).toEqual([['x.test', []]]);
-  });
-
-  it('refuses a name that is no DKIM key name', () => {
-    expect(() => keyGroups('x.test', ['_domainkey.x.test'])).toThrow(TypeError);
-    expect(() => keyGroups('x.test', ['sel.x.test'])).toThrow(/not a DKIM key name/);
-  });
-});
-
 describe('proveKeys over DoH against the loopback DNS stack', () => {
   const stack = useDnsStack();
 
@@ -111,13 +92,13 @@ describe('proveKeys over DoH against the loopback DNS stack', () => {
   });
 
   it.each([
-    ['an unsigned zone', 'unsigned.wxtest', 'sel', /sel\._domainkey\.unsigned\.wxtest\. insecure/],
-    ['a broken chain', 'dsmismatch.wxtest', 'sel', /bogus \(DsMismatch\)/],
+    ['an unsigned zone', 'unsigned.wxtest', 'sel', /sel\._domainkey\.unsigned\.wxtest: DNSSEC insecure/],
+    ['a broken chain', 'dsmismatch.wxtest', 'sel', /DNSSEC bogus: DsMismatch/],
     [
       'a key that is not published',
       'ed25519.wxtest',
       'nosuch',
-      /nosuch\._domainkey\.ed25519\.wxtest\. bogus/,
+      /nosuch\._domainkey\.ed25519\.wxtest: DNSSEC bogus/,
     ],
   ])('%s: nothing worth submitting, said as unprotected', async (_name, domain, selector, detail) => {
     const built = await proveKeys(
@@ -136,7 +117,8 @@ describe('proveKeys over DoH against the loopback DNS stack', () => {
     const keys = need('ed25519.wxtest', ['sel._domainkey.ed25519.wxtest']);
     const down = await proveKeys(keys, config([dead]));
     expect(down).toMatchObject({ kind: 'problem', problem: { kind: 'unreachable' } });
-    if (down.kind === 'problem') expect(down.problem.detail).toMatch(/^NetworkError: /);
+    if (down.kind === 'problem')
+      expect(down.problem.detail).toMatch(/^sel\._domainkey\.ed25519\.wxtest: NetworkError: /);
     expect(await proveKeys(keys, config([]))).toEqual({
       kind: 'problem',
       problem: { kind: 'unreachable', detail: 'the canister names no DoH provider' },
@@ -145,20 +127,23 @@ describe('proveKeys over DoH against the loopback DNS stack', () => {
 });
 
 describe('proof problems in words', () => {
-  it('maps each build failure code to a kind', () => {
-    const f = (code: Parameters<typeof buildFailure>[0]['code']) =>
-      buildFailure({ kind: 'error', verdict: 'error', code, detail: 'd', waves: 1, queries: 1 }).kind;
-    expect(['Timeout', 'NetworkError', 'HttpError', 'BadContentType'].map((c) => f(c as 'Timeout'))).toEqual([
-      'unreachable',
-      'unreachable',
-      'unreachable',
-      'unreachable',
-    ]);
-    expect(['Malformed', 'ServerFailure', 'ProofTooLarge'].map((c) => f(c as 'Malformed'))).toEqual([
+  it('maps each build failure code to a kind; DNSSEC that proves nothing is unprotected', () => {
+    const kind = (code: ProofErrorCode) =>
+      problemOfOutcome({ kind: 'none', reason: 'LookupFailed', detail: 'd', code }).kind;
+    const codes: ProofErrorCode[] = ['Timeout', 'NetworkError', 'HttpError', 'BadContentType'];
+    expect(codes.map(kind)).toEqual(['unreachable', 'unreachable', 'unreachable', 'unreachable']);
+    expect((['Malformed', 'ServerFailure', 'ProofTooLarge'] as const).map(kind)).toEqual([
       'lookup',
       'lookup',
       'lookup',
     ]);
+    expect(
+      problemOfOutcome({ kind: 'none', reason: 'Insecure', detail: 'x: DNSSEC insecure', code: null }),
+    ).toEqual({ kind: 'unprotected', detail: 'x: DNSSEC insecure' });
+    expect(problemOfOutcome({ kind: 'none', reason: 'Bogus', detail: '', code: null })).toEqual({
+      kind: 'unprotected',
+      detail: 'no signing key was named',
+    });
   });
 
   it("keeps the canister's refusal as the detail", () => {

@@ -1,6 +1,7 @@
 /**
- * The domain pre-check of the setup and recovery forms: the pure decision (frontend/src/logic/domain-decision.ts)
- * over what src/proof/email.ts `domainSupport` reports, and the check itself (frontend/src/ic/domain-check.ts)
+ * The domain pre-check of the setup and recovery forms: the pure decision (src/proof/domain-report.ts
+ * `decideDomain`, shared with `waxseal domain`) over the allowlist and what src/proof/email.ts `domainSupport`
+ * reports, and the check itself (frontend/src/ic/domain-check.ts)
  * over DoH against the real loopback DNS stack (named with the generated test zones, dnsdist), with the
  * canister's configuration as `config()` returns it.
  */
@@ -9,7 +10,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConfigView } from '../frontend/src/ic/config.ts';
 import { checkDomain } from '../frontend/src/ic/domain-check.ts';
-import { decideFromSupport, dohAllowed } from '../frontend/src/logic/domain-decision.ts';
+import { isAllowedName } from '../src/challenge/doh-quorum.ts';
+import { decideDomain } from '../src/proof/domain-report.ts';
+import type { DomainSupport } from '../src/proof/email.ts';
 import { freePort, GENERATED_DIR } from './helpers/dns-servers.ts';
 import { useDnsStack } from './helpers/use-dns-stack.ts';
 
@@ -32,7 +35,10 @@ function config(providers: readonly string[], allowed: readonly string[] = []): 
   };
 }
 
-describe('decideFromSupport', () => {
+/** The decision for a domain that is not on the allowlist. */
+const decideFromSupport = (found: DomainSupport) => decideDomain(false, found);
+
+describe('decideDomain', () => {
   it('a zone that validates from the anchors: go on, over DNSSEC', () => {
     expect(
       decideFromSupport({ support: 'dnssec', reason: null, detail: 'x. validates', zone: 'x.' }),
@@ -67,12 +73,33 @@ describe('decideFromSupport', () => {
   });
 });
 
-describe('dohAllowed (the canister rule, src/challenge/doh-quorum.ts)', () => {
+describe('decideDomain on the allowlist (the canister rule, src/challenge/doh-quorum.ts isAllowedName)', () => {
   it('is label-anchored, case-insensitive, and covers subdomains', () => {
-    expect(dohAllowed('gmail.com', ['gmail.com'])).toBe(true);
-    expect(dohAllowed('Mail.GMAIL.com', ['gmail.com'])).toBe(true);
-    expect(dohAllowed('evilgmail.com', ['gmail.com'])).toBe(false);
-    expect(dohAllowed('gmail.com', [])).toBe(false);
+    expect(isAllowedName('gmail.com', ['gmail.com'])).toBe(true);
+    expect(isAllowedName('Mail.GMAIL.com', ['gmail.com'])).toBe(true);
+    expect(isAllowedName('evilgmail.com', ['gmail.com'])).toBe(false);
+    expect(isAllowedName('gmail.com', [])).toBe(false);
+  });
+
+  it('an allowlisted domain goes over DoH, unless a DNSSEC proof exists (the gateway attaches it first)', () => {
+    const unsigned = {
+      support: 'unsigned',
+      reason: null,
+      detail: 'x. is provably unsigned',
+      zone: 'x.',
+    } as const;
+    const broken = { support: 'broken', reason: 'Timeout', detail: 'lookup failed', zone: null } as const;
+    expect(decideDomain(true, null)).toEqual({ kind: 'supported', via: 'doh' });
+    expect(decideDomain(true, unsigned)).toEqual({ kind: 'supported', via: 'doh' });
+    expect(decideDomain(true, broken)).toEqual({ kind: 'supported', via: 'doh' });
+    expect(decideDomain(true, { support: 'dnssec', reason: null, detail: 'ok', zone: 'x.' })).toEqual({
+      kind: 'supported',
+      via: 'dnssec',
+    });
+  });
+
+  it('a domain off the allowlist whose status was not looked up is unchecked', () => {
+    expect(decideDomain(false, null).kind).toBe('unchecked');
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The failure views of the setup and recovery wizards, in a real browser (Debian Chromium via playwright-core)
- * against the real stack: named and dnsdist with the signed test zones, the compiled canister behind the devnet
- * endpoint, the SMTP gateway, and mail sent by `waxseal send-test-mail` (dkimpy-signed). Each view has its own
+ * against the real stack (test/helpers/web-stack.ts): named and dnsdist with the signed test zones, the compiled
+ * canister behind the devnet endpoint, the SMTP gateway, and mail sent by `waxseal send-test-mail` (dkimpy-signed). Each view has its own
  * title, its own explanation for the canister's code, the six-line checklist (frontend/src/logic/
  * reason-checklist.ts) and "Start again", which goes back to the address form with the address typed before.
  *
@@ -12,85 +12,24 @@
  *   chain) in recovery; neither is on the DoH allowlist (`wxplain` only).
  * - Expired: the canister's clock moves past the 30-minute TTL (its host's time, src/host/host.ts advanceTime),
  *   and the canister reports Expired while the page's own countdown still has 29 minutes to go. This runs on a
- *   second devnet whose DoH provider is down, so its address form first says the domain could not be checked and
- *   offers "Continue anyway".
+ *   second stack whose canister names a DoH provider that is down, so its address form first says the domain
+ *   could not be checked and offers "Continue anyway".
+ * Each view takes the keyboard to its heading, and "Start again" gives it to the address field (WCAG 2.4.3).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFrontend } from '../scripts/frontend-build.ts';
-import { serveWeb, type WebServer } from '../scripts/local-stack/web.ts';
-import { toHex } from '../src/encoding/bytes.ts';
-import { launchChromium, pageWithPasskeys } from './helpers/browser.ts';
-import { metricValue } from './helpers/canister.ts';
-import { waxseal } from './helpers/cli.ts';
-import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { freePort } from './helpers/dns-servers.ts';
-import {
-  mailCanisterConfig,
-  removeGatewayDir,
-  startTestGateway,
-  type TestGateway,
-} from './helpers/gateway.ts';
-import { useDnsStack } from './helpers/use-dns-stack.ts';
+import { mailCanisterConfig } from './helpers/gateway.ts';
+import { focusedName, useWebStack, type WebStack } from './helpers/web-stack.ts';
 
 const UI_TIMEOUT_MS = 30_000;
 const NS_PER_MINUTE = 60_000_000_000n;
 
-const stack = useDnsStack();
-let out: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  out = mkdtempSync(join(tmpdir(), 'waxseal-web-'));
-  [browser] = await Promise.all([launchChromium(), buildFrontend(out)]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  if (out) rmSync(out, { recursive: true, force: true });
-});
-
-/** A devnet with `config` and the built app served for it. */
-async function serveFor(
-  config: ReturnType<typeof mailCanisterConfig>,
-): Promise<{ dn: TestDevnet; web: WebServer }> {
-  const dn = await startDevnet(config);
-  const canisterId = dn.devnet.canisterId.toText();
-  const web = await serveWeb(out, { host: dn.url, canisterId, rootKey: toHex(dn.devnet.rootKey) }, 0);
-  return { dn, web };
-}
-
-/** A sample of the canister's /metrics, read through the generated actor. */
-async function metric(dn: TestDevnet, sample: string): Promise<number> {
-  const page = await (await dn.actor()).http_request({
-    method: 'GET',
-    url: '/metrics',
-    headers: [],
-    body: new Uint8Array(),
-    certificate_version: [],
-  });
-  return metricValue(new TextDecoder().decode(page.body), sample) || 0;
-}
-
-/** A fresh browser profile with a virtual passkey authenticator, on the app once it is connected. */
-async function freshPage(web: WebServer): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const { page } = await pageWithPasskeys(context);
-  await page.goto(`${web.url}/`);
-  await page.getByText('Connected to canister').waitFor({ timeout: UI_TIMEOUT_MS });
-  return page;
-}
-
-/** Signs in to a new identity and opens the setup form. */
-async function setupForm(web: WebServer): Promise<Page> {
-  const page = await freshPage(web);
-  await page.getByRole('button', { name: 'Create with a passkey' }).click();
-  const anchor = (await page.getByTestId('anchor').textContent({ timeout: UI_TIMEOUT_MS }))!.trim();
-  await page.getByRole('button', { name: `Sign in as identity ${anchor}` }).click();
-  await page.getByRole('button', { name: 'Add recovery email' }).click({ timeout: UI_TIMEOUT_MS });
+/** Signs in to a new identity on a fresh page and opens the setup form. */
+async function setupForm(web: WebStack): Promise<Page> {
+  const page = await web.freshPage();
+  await web.signedIn(page);
+  await page.getByRole('button', { name: 'Add recovery email' }).click();
   return page;
 }
 
@@ -120,51 +59,25 @@ async function startAgain(page: Page, label: string, address: string): Promise<v
   await page.getByRole('button', { name: 'Start again' }).click();
   await page.getByLabel(label).waitFor();
   expect(await page.getByLabel(label).inputValue()).toBe(address);
+  expect(await focusedName(page)).toBe(label);
   expect(await continueButton(page).isEnabled()).toBe(true);
   expect(await page.getByRole('button', { name: 'Start again' }).count()).toBe(0);
 }
 
 describe('failure views after the email arrived (setup)', () => {
-  let dn: TestDevnet;
-  let web: WebServer;
-  let gw: TestGateway;
-  beforeAll(async () => {
-    ({ dn, web } = await serveFor(mailCanisterConfig(stack().dohUrl)));
-    gw = await startTestGateway(dn.url, dn.devnet.canisterId.toText(), { dohUrls: [stack().dohUrl] });
-  }, 120_000);
-  afterAll(async () => {
-    await gw?.stop();
-    if (gw) removeGatewayDir(gw);
-    await web?.close();
-    await dn?.close();
-  });
+  const web = useWebStack();
 
   /** Enters `address`, then sends the mail the page shows from `from`, with extra send-test-mail options. */
   async function sendFrom(page: Page, address: string, from: string, ...options: string[]): Promise<void> {
     await page.getByLabel('Your email address').fill(address);
     await continueButton(page).click();
-    const mailbox = (await page.getByTestId('mailbox').textContent({ timeout: UI_TIMEOUT_MS }))!;
-    const nonce = (await page.getByTestId('nonce').textContent())!;
-    const sent = await waxseal(
-      ...[
-        'send-test-mail',
-        '--from',
-        from,
-        '--to',
-        mailbox,
-        '--subject',
-        nonce,
-        '--server',
-        gw.smtp,
-        ...options,
-      ],
-    );
-    expect(sent.code, sent.stderr).toBe(0);
+    await web().sendShownMail(page, from, ...options);
     await page.getByRole('heading', { name: 'That did not work' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await focusedName(page)).toBe('That did not work');
   }
 
   it('AddressMismatch: the mail came from bob@ while alice@ was entered', async () => {
-    const page = await setupForm(web);
+    const page = await setupForm(web());
     const address = 'alice@ed25519.wxtest';
     await sendFrom(page, address, 'bob@ed25519.wxtest');
     expect(await page.getByTestId('failure-explanation').textContent()).toBe(
@@ -186,7 +99,7 @@ describe('failure views after the email arrived (setup)', () => {
   });
 
   it('SubjectNotSigned: the signature leaves the Subject (with the code) out', async () => {
-    const page = await setupForm(web);
+    const page = await setupForm(web());
     const address = 'carol@ed25519.wxtest';
     await sendFrom(page, address, address, '--sign-headers', 'from,to,date');
     expect(await page.getByTestId('failure-explanation').textContent()).toBe(
@@ -206,14 +119,16 @@ describe('failure views after the email arrived (setup)', () => {
 
   /** Types `address` under `label`, continues, and waits for the refusal; nothing may be prepared meanwhile. */
   async function refused(page: Page, label: string, address: string): Promise<void> {
-    const prepared = await metric(dn, 'waxseal_challenge_transitions_total{state="Pending"}');
+    const pending = 'waxseal_challenge_transitions_total{state="Pending"}';
+    const prepared = await web().metric(pending);
     await page.getByLabel(label).fill(address);
     await continueButton(page).click();
     await page
       .getByRole('heading', { name: 'This address cannot be used' })
       .waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await page.getByTestId('nonce').count()).toBe(0);
-    expect(await metric(dn, 'waxseal_challenge_transitions_total{state="Pending"}')).toBe(prepared);
+    expect(await web().metric(pending)).toBe(prepared);
+    expect(await focusedName(page)).toBe('This address cannot be used');
   }
 
   const domainWords = (domain: string) =>
@@ -223,7 +138,7 @@ describe('failure views after the email arrived (setup)', () => {
     'Waxseal cannot trust the key, nor the signature.';
 
   it('an unsupported domain, in setup: island.wxtest is provably unsigned; said before anything is sent', async () => {
-    const page = await setupForm(web);
+    const page = await setupForm(web());
     const address = 'dave@island.wxtest';
     await refused(page, 'Your email address', address);
     expect(await page.getByTestId('failure-explanation').textContent()).toBe(domainWords('island.wxtest'));
@@ -241,7 +156,7 @@ describe('failure views after the email arrived (setup)', () => {
   });
 
   it('an unsupported domain, in recovery: dsmismatch.wxtest has a broken chain; said before anything is sent', async () => {
-    const page = await freshPage(web);
+    const page = await web().freshPage();
     const address = 'erin@dsmismatch.wxtest';
     await refused(page, 'Your recovery email address', address);
     expect(await page.getByTestId('failure-explanation').textContent()).toBe(
@@ -255,20 +170,14 @@ describe('failure views after the email arrived (setup)', () => {
   });
 });
 
-describe('the expired view (recovery), on a devnet whose DoH provider is down', () => {
-  let dn: TestDevnet;
-  let web: WebServer;
-  beforeAll(async () => {
-    ({ dn, web } = await serveFor(mailCanisterConfig(`http://127.0.0.1:${await freePort()}/dns-query`)));
-  }, 120_000);
-  afterAll(async () => {
-    await web?.close();
-    await dn?.close();
+describe('the expired view (recovery), on a stack whose DoH provider is down', () => {
+  const web = useWebStack({
+    canister: async () => mailCanisterConfig(`http://127.0.0.1:${await freePort()}/dns-query`),
   });
 
   it('the domain could not be checked: continue anyway; then the canister, past the TTL, says Expired', async () => {
     const started = Date.now();
-    const page = await freshPage(web);
+    const page = await web().freshPage();
     const address = 'fred@ed25519.wxtest';
     await page.getByLabel('Your recovery email address').fill(address);
     await continueButton(page).click();
@@ -285,12 +194,13 @@ describe('the expired view (recovery), on a devnet whose DoH provider is down', 
 
     // An actor that has read the subnet's keys before the jump: after it, its queries are still signed with the
     // wall clock, which is where this process's clock is too.
-    const probe = await dn.actor();
+    const probe = await web().devnet.actor();
     expect(await probe.email_challenge_status(nonce)).toEqual({ Pending: null });
-    dn.devnet.host.advanceTime(31n * NS_PER_MINUTE);
+    web().devnet.devnet.host.advanceTime(31n * NS_PER_MINUTE);
     expect(await probe.email_challenge_status(nonce)).toEqual({ Expired: null });
 
     await page.getByRole('heading', { name: 'This request expired' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await focusedName(page)).toBe('This request expired');
     // Not the page's own countdown: the browser's clock is where it was, far from the 30 minutes.
     expect(Date.now() - started).toBeLessThan(5 * 60_000);
     expect(await page.getByTestId('failure-explanation').textContent()).toBe(

@@ -1,8 +1,8 @@
 /**
  * The page's own part of the DNS work, in a real browser (Debian Chromium via playwright-core) against the real
- * stack: named and dnsdist with the signed test zones, the compiled canister behind the devnet endpoint (the local
- * stack's configuration: DoH allowlist `unsigned.wxtest` and `wxplain`), the SMTP gateway with proof attachment
- * off (no DoH resolvers), and mail sent by `waxseal send-test-mail` (dkimpy-signed).
+ * stack (test/helpers/web-stack.ts): named and dnsdist with the signed test zones, the compiled canister behind
+ * the devnet endpoint (the local stack's configuration: DoH allowlist `unsigned.wxtest` and `wxplain`), the SMTP
+ * gateway with proof attachment off (no DoH resolvers), and mail sent by `waxseal send-test-mail` (dkimpy-signed).
  *
  * - NeedProof (protocol.md §3, §7): mail from the signed `ed25519.wxtest` arrives without a proof, the canister
  *   waits, and the page looks the key up over DoH, builds the RFC 9102 proof, submits it and ends SetupComplete;
@@ -14,24 +14,13 @@
  * forwarding every query unchanged: it records who asked what, can hold the canister's fetch until the test has
  * seen the page during it, and can answer 503 as a provider that is down.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFrontend } from '../scripts/frontend-build.ts';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import { localConfig } from '../scripts/local-stack/devnet.ts';
-import { serveWeb, type WebServer } from '../scripts/local-stack/web.ts';
-import { toHex } from '../src/encoding/bytes.ts';
-import { launchChromium, pageWithPasskeys } from './helpers/browser.ts';
-import { metricValue } from './helpers/canister.ts';
-import { waxseal } from './helpers/cli.ts';
-import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
 import { decodeMessage } from './helpers/dns-servers.ts';
-import { removeGatewayDir, startTestGateway, type TestGateway } from './helpers/gateway.ts';
-import { useDnsStack } from './helpers/use-dns-stack.ts';
+import { useWebStack } from './helpers/web-stack.ts';
 
 const UI_TIMEOUT_MS = 30_000;
 
@@ -105,45 +94,21 @@ async function startRelay(target: string): Promise<Relay> {
   return relay;
 }
 
-const stack = useDnsStack();
-let relay: Relay;
-let dn: TestDevnet;
-let gw: TestGateway;
-let out: string;
-let web: WebServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  out = mkdtempSync(join(tmpdir(), 'waxseal-web-'));
-  relay = await startRelay(stack().dohUrl);
-  [dn] = await Promise.all([startDevnet(localConfig(relay.url)), buildFrontend(out)]);
-  // No DoH resolvers: the gateway attaches no proof, so the canister waits for one (NeedProof) or fetches (DoH).
-  gw = await startTestGateway(dn.url, dn.devnet.canisterId.toText());
-  const env = { host: dn.url, canisterId: dn.devnet.canisterId.toText(), rootKey: toHex(dn.devnet.rootKey) };
-  web = await serveWeb(out, env, 0);
-  browser = await launchChromium();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await web?.close();
-  await gw?.stop();
-  if (gw) removeGatewayDir(gw);
-  await dn?.close();
-  await relay?.close();
-  if (out) rmSync(out, { recursive: true, force: true });
+let relay: Relay | undefined;
+// No DoH resolvers at the gateway: it attaches no proof, so the canister waits for one (NeedProof) or fetches.
+const web = useWebStack({
+  attachProofs: false,
+  canister: async (dns) => {
+    relay = await startRelay(dns.dohUrl);
+    return localConfig(relay.url);
+  },
 });
+afterAll(() => relay?.close());
 
-/** A sample of the canister's /metrics, read through the generated actor. */
-async function metric(sample: string): Promise<number> {
-  const page = await (await dn.actor()).http_request({
-    method: 'GET',
-    url: '/metrics',
-    headers: [],
-    body: new Uint8Array(),
-    certificate_version: [],
-  });
-  return metricValue(new TextDecoder().decode(page.body), sample) || 0;
+/** The relay the canister's configuration names, once the stack is up. */
+function doh(): Relay {
+  if (!relay) throw new Error('the DoH relay is not running');
+  return relay;
 }
 
 /**
@@ -151,9 +116,8 @@ async function metric(sample: string): Promise<number> {
  * (`data-view` of SendStep) and every announcement of its live region, in order, as the page shows them.
  */
 async function signedIn(): Promise<{ page: Page; anchor: string }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const { page } = await pageWithPasskeys(context);
-  await page.addInitScript(() => {
+  const page = await web().freshPage();
+  await page.evaluate(() => {
     const w = window as unknown as { views: string[]; said: string[] };
     w.views = [];
     w.said = [];
@@ -165,12 +129,7 @@ async function signedIn(): Promise<{ page: Page; anchor: string }> {
       note(w.said, document.querySelector('.send-step [aria-live]')?.textContent);
     }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
   });
-  await page.goto(`${web.url}/`);
-  await page.getByRole('button', { name: 'Create with a passkey' }).click();
-  const anchor = (await page.getByTestId('anchor').textContent({ timeout: UI_TIMEOUT_MS }))!.trim();
-  await page.getByRole('button', { name: `Sign in as identity ${anchor}` }).click();
-  await page.getByRole('button', { name: 'Add recovery email' }).waitFor({ timeout: UI_TIMEOUT_MS });
-  return { page, anchor };
+  return { page, anchor: await web().signedIn(page) };
 }
 
 /** The views and announcements recorded so far on `page` (see signedIn). */
@@ -188,16 +147,6 @@ async function startSetup(page: Page, address: string): Promise<void> {
   await page.getByTestId('nonce').waitFor({ timeout: UI_TIMEOUT_MS });
 }
 
-/** Sends the mail the page shows, from `from`, through the gateway with `waxseal send-test-mail`. */
-async function sendShownMail(page: Page, from: string): Promise<void> {
-  const mailbox = (await page.getByTestId('mailbox').textContent())!;
-  const nonce = (await page.getByTestId('nonce').textContent())!;
-  const sent = await waxseal(
-    ...['send-test-mail', '--from', from, '--to', mailbox, '--subject', nonce, '--server', gw.smtp],
-  );
-  expect(sent.code, sent.stderr).toBe(0);
-}
-
 const addressOnCard = (page: Page, anchor: string, address: string) =>
   page
     .getByRole('region', { name: `Identity ${anchor}` })
@@ -208,17 +157,17 @@ describe('NeedProof: the page builds and submits the DNSSEC proof', () => {
   it('ed25519.wxtest: the gateway attaches nothing, the page proves the key over DoH, setup completes', async () => {
     const { page, anchor } = await signedIn();
     const address = 'nina@ed25519.wxtest';
-    const needProof = await metric('waxseal_challenge_transitions_total{state="NeedProof"}');
+    const needProof = await web().metric('waxseal_challenge_transitions_total{state="NeedProof"}');
     await startSetup(page, address);
-    const asked = relay.seen.length;
-    await sendShownMail(page, address);
+    const asked = doh().seen.length;
+    await web().sendShownMail(page, address);
     await addressOnCard(page, anchor, address);
 
-    expect(await metric('waxseal_challenge_transitions_total{state="NeedProof"}')).toBe(needProof + 1);
-    expect(gw.events('proof', 'none').at(-1)).toMatchObject({ reason: 'Disabled' });
+    expect(await web().metric('waxseal_challenge_transitions_total{state="NeedProof"}')).toBe(needProof + 1);
+    expect(web().gateway.events('proof', 'none').at(-1)).toMatchObject({ reason: 'Disabled' });
     // The page (GET, as the browser's DoH client asks) looked up the key and the DMARC record after the mail.
-    const pageAsked = relay.seen
-      .slice(asked)
+    const pageAsked = doh()
+      .seen.slice(asked)
       .filter((q) => q.method === 'GET')
       .map((q) => q.name);
     expect(pageAsked).toEqual(
@@ -237,9 +186,9 @@ describe('NeedProof: the page builds and submits the DNSSEC proof', () => {
     const { page, anchor } = await signedIn();
     const address = 'otto@ed25519.wxtest';
     await startSetup(page, address);
-    relay.mode = 'fail';
+    doh().mode = 'fail';
     try {
-      await sendShownMail(page, address);
+      await web().sendShownMail(page, address);
       const alert = page.locator('.send-step').getByRole('alert');
       await alert.waitFor({ timeout: UI_TIMEOUT_MS });
       expect(await alert.textContent()).toBe(
@@ -249,7 +198,7 @@ describe('NeedProof: the page builds and submits the DNSSEC proof', () => {
       expect(await page.getByRole('heading', { name: 'Email received' }).count()).toBe(1);
       expect(await page.locator('.send-step details').textContent()).toMatch(/HttpError: HTTP 503/);
     } finally {
-      relay.mode = 'pass';
+      doh().mode = 'pass';
     }
     await page.getByRole('button', { name: 'Try again' }).click();
     await addressOnCard(page, anchor, address);
@@ -263,19 +212,23 @@ describe('Resolving: the canister fetches the key over DoH itself', () => {
     const { page, anchor } = await signedIn();
     const address = 'rita@unsigned.wxtest';
     await startSetup(page, address);
-    const asked = relay.seen.length;
-    relay.mode = 'hold';
+    const asked = doh().seen.length;
+    doh().mode = 'hold';
     try {
-      await sendShownMail(page, address);
+      await web().sendShownMail(page, address);
       const step = page.locator('.send-step[data-view="resolving"]');
       await step.waitFor({ timeout: UI_TIMEOUT_MS });
       // The canister is mid-fetch: its query (POST, RFC 8484) waits at the relay while the page shows Resolving.
-      expect(relay.held()).toBeGreaterThan(0);
-      expect(relay.seen.slice(asked)).toContainEqual({
+      expect(doh().held()).toBeGreaterThan(0);
+      expect(doh().seen.slice(asked)).toContainEqual({
         method: 'POST',
         name: 'sel._domainkey.unsigned.wxtest.',
       });
-      expect(relay.seen.slice(asked).filter((q) => q.method === 'GET')).toEqual([]);
+      expect(
+        doh()
+          .seen.slice(asked)
+          .filter((q) => q.method === 'GET'),
+      ).toEqual([]);
       expect(await step.getByRole('heading').textContent()).toBe('Checking your email');
       expect(await step.getByTestId('view-body').textContent()).toBe(
         "Your email arrived. Waxseal is asking several independent DNS services for your provider's signing key.",
@@ -283,7 +236,7 @@ describe('Resolving: the canister fetches the key over DoH itself', () => {
       expect(await step.getByTestId('live').textContent()).toBe('Email received, checking it');
       expect(await step.getByRole('progressbar', { name: 'Checking your email' }).count()).toBe(1);
     } finally {
-      relay.release();
+      doh().release();
     }
     await addressOnCard(page, anchor, address);
     const { views } = await recorded(page);

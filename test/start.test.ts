@@ -85,7 +85,7 @@ function useStack() {
   const data = mkdtempSync(join(tmpdir(), 'waxseal-start-'));
   const s = {
     data,
-    ports: { ic: 0, dns: 0, doh: 0, smtp: 0, ops: 0, web: 0 },
+    ports: { ic: 0, dns: 0, doh: 0, smtp: 0, ops: 0, web: 0, demo: 0 },
     run: undefined as unknown as Run,
     table: '',
   };
@@ -109,11 +109,12 @@ function useStack() {
       smtp: await freePort(),
       ops: await freePort(),
       web: await freePort(),
+      demo: await freePort(),
     };
-    const { ic, dns, doh, smtp, ops, web } = s.ports;
+    const { ic, dns, doh, smtp, ops, web, demo } = s.ports;
     s.run = runStart([
       ...['--data', data, '--port', `${ic}`, '--dns-port', `${dns}`, '--doh-port', `${doh}`],
-      ...['--smtp-port', `${smtp}`, '--ops-port', `${ops}`, '--web-port', `${web}`],
+      ...['--smtp-port', `${smtp}`, '--ops-port', `${ops}`, '--web-port', `${web}`, '--demo-port', `${demo}`],
     ]);
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!s.run.out().includes('Ctrl-C stops everything')) {
@@ -152,6 +153,7 @@ describe('npm start: the local stack', () => {
     expect(s.table.split('\n').find((l) => /^\s+\S/.test(l) && !l.includes('service'))).toContain('web app');
     expect(row('web app')[0]).toBe(`http://localhost:${s.ports.web}/`);
     expect(row('gateway ops')[0]).toBe(`http://127.0.0.1:${s.ports.ops}/metrics`);
+    expect(row('demo dApp')[0]).toBe(`http://localhost:${s.ports.demo}/`);
     expect(s.table).toContain(`waxseal send-test-mail --from alice@ed25519.wxtest`);
     expect(row('canister id')[0]).toMatch(/^[a-z0-9]{5}(-[a-z0-9]{5})*-[a-z0-9]{3}$/);
     expect(row('data folder')[0]).toBe(data);

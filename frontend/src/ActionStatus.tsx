@@ -1,8 +1,9 @@
 /**
- * Every change on the manage page goes through one runner (issue 11, deliverable 3): it says what is happening,
- * then what happened, in an aria-live line; a refusal by the canister or a network failure says what went wrong
- * (logic/refusal-text.ts, ic/errors.ts) and offers to try the same action again; and afterwards the identity is
- * read again, so the page always shows what the canister holds, whatever the outcome.
+ * Every change on the manage page goes through a runner (issue 11, deliverable 3), one per section (the passkeys
+ * and devices, the recovery email), so what happened is said where the person acted: what is happening, then what
+ * happened, in a status line below the section's buttons (WCAG 4.1.3); a refusal by the canister or a network
+ * failure says what went wrong (logic/refusal-text.ts, ic/errors.ts) and offers to try the same action again; and
+ * afterwards the identity is read again, so the page always shows what the canister holds, whatever the outcome.
  */
 import { useCallback, useState } from 'react';
 import type { UnitResult } from '../../canister/declarations/waxseal.did.ts';
@@ -25,6 +26,14 @@ export type Outcome =
 /** Runs one change; resolves true when the canister accepted it. */
 export type Run = (step: Step, action: () => Promise<UnitResult>) => Promise<boolean>;
 
+export interface Actions {
+  readonly outcome: Outcome;
+  readonly run: Run;
+  /** Says that a change made elsewhere (the setup wizard) is done; reads the identity again. */
+  readonly report: (done: string) => Promise<void>;
+  readonly busy: boolean;
+}
+
 /** A thrown failure in words: a cancelled passkey prompt, or what ic/errors.ts makes of the rest. */
 export function failureText(e: unknown, host?: string): string {
   return isPasskeyCancelled(e)
@@ -32,7 +41,7 @@ export function failureText(e: unknown, host?: string): string {
     : describeError(e, host);
 }
 
-export function useActions(after: () => Promise<void>): { outcome: Outcome; run: Run; busy: boolean } {
+export function useActions(after: () => Promise<void>): Actions {
   const [outcome, setOutcome] = useState<Outcome>({ state: 'idle' });
   const run: Run = useCallback(
     async (step, action) => {
@@ -54,16 +63,21 @@ export function useActions(after: () => Promise<void>): { outcome: Outcome; run:
     },
     [after],
   );
-  return { outcome, run, busy: outcome.state === 'working' };
+  const report = useCallback(
+    (done: string) => {
+      setOutcome({ state: 'done', text: done });
+      return after();
+    },
+    [after],
+  );
+  return { outcome, run, report, busy: outcome.state === 'working' };
 }
 
-/** The runner's line: always present, so the page does not jump when it fills. */
+/** The runner's line: always in the page, so a screen reader hears it change; empty, it takes no room. */
 export function ActionStatus({ outcome }: { outcome: Outcome }) {
   return (
     <div className="action-status">
-      <p role="status" aria-live="polite">
-        {outcome.state === 'working' || outcome.state === 'done' ? outcome.text : ''}
-      </p>
+      <p role="status">{outcome.state === 'working' || outcome.state === 'done' ? outcome.text : ''}</p>
       {outcome.state === 'error' && (
         <div role="alert">
           <p>{outcome.text}</p>

@@ -7,9 +7,12 @@
  * - unsupported: the failure view with the canister's own `DomainNotSupported` words, and nothing is prepared,
  *   so nobody sends an email that can only fail;
  * - the check could not run (no DoH provider answered): said so, with "Continue anyway"; the canister decides.
+ * What is happening is said in a live line and shown beside the buttons. The refusal's heading takes the focus
+ * when it replaces the form, and the address field when "Start again" brings the form back (WCAG 2.4.3).
  */
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { AddressInput } from './AddressInput.tsx';
+import { BusyButton } from './BusyButton.tsx';
 import { FailureDetails } from './FailureDetails.tsx';
 import type { ConfigView } from './ic/config.ts';
 import { describeError } from './ic/errors.ts';
@@ -59,6 +62,12 @@ export function AddressStep({
   /** The check could not run for this address; the person may continue. */
   const [unchecked, setUnchecked] = useState<{ address: string; domain: string } | null>(null);
   const [refused, setRefused] = useState<ChallengeView | null>(null);
+  /** The form is back after a refusal: the field takes the keyboard. */
+  const [again, setAgain] = useState(false);
+  const refusedHeading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (refused) refusedHeading.current?.focus();
+  }, [refused]);
 
   const edit = (value: string) => {
     setTyped(value);
@@ -107,8 +116,16 @@ export function AddressStep({
       </p>
       {refused?.failure ? (
         <section aria-labelledby={titleId} data-view="unsupported">
-          <h3 id={titleId}>{refused.title}</h3>
-          <FailureDetails failure={refused.failure} onRestart={() => setRefused(null)} />
+          <h3 id={titleId} ref={refusedHeading} tabIndex={-1}>
+            {refused.title}
+          </h3>
+          <FailureDetails
+            failure={refused.failure}
+            onRestart={() => {
+              setRefused(null);
+              setAgain(true);
+            }}
+          />
         </section>
       ) : (
         <form noValidate onSubmit={(e) => void submit(e)} {...(title ? { 'aria-labelledby': titleId } : {})}>
@@ -120,7 +137,7 @@ export function AddressStep({
             value={typed}
             onChange={edit}
             describedBy={problem ? `${id}-problem` : undefined}
-            focusOnMount={focusOnMount}
+            focusOnMount={focusOnMount || again}
           />
           {problem && (
             <p id={`${id}-problem`} role="alert">
@@ -143,23 +160,23 @@ export function AddressStep({
           )}
           <div className="actions">
             {unchecked ? (
-              <button type="button" disabled={busy !== null} onClick={() => void go(unchecked.address)}>
+              <BusyButton busy={busy !== null} onClick={() => void go(unchecked.address)}>
                 Continue anyway
-              </button>
+              </BusyButton>
             ) : (
-              <button type="submit" disabled={busy !== null}>
+              <BusyButton type="submit" busy={busy !== null}>
                 Continue
-              </button>
+              </BusyButton>
             )}
             {onCancel && (
               <button type="button" className="secondary" onClick={onCancel}>
                 Cancel
               </button>
             )}
+            <span className="step-status" aria-hidden="true">
+              {busy}
+            </span>
           </div>
-          <p className="step-status" aria-hidden="true">
-            {busy}
-          </p>
         </form>
       )}
     </div>

@@ -1,9 +1,10 @@
 /**
  * The app shell: where the page is connected (the canister's served mail host, read through the generated actor
  * over an unmodified HttpAgent), or what went wrong and a retry; then, signed out, sign-in, creating an identity
- * and recovery by email (issue 11), and signed in, the manage page.
+ * and recovery by email (issue 11), and signed in, the manage page. Signing out sends the keyboard back to the
+ * top of the page, since the manage page that had it is gone (WCAG 2.4.3).
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { CreateIdentity } from './CreateIdentity.tsx';
 import { connect } from './ic/actor.ts';
 import { type AppEnv, loadEnv } from './ic/env.ts';
@@ -23,6 +24,11 @@ export function App() {
   const [session, setSession] = useState<Session | null>(null);
   /** Bumped when an identity is created, so the sign-in list reads the stored passkeys again. */
   const [created, setCreated] = useState(0);
+  const top = useRef<HTMLHeadingElement>(null);
+  const signOut = () => {
+    setSession(null);
+    top.current?.focus();
+  };
   const load = useCallback(async () => {
     setConn({ state: 'connecting' });
     let env: AppEnv | undefined;
@@ -40,7 +46,9 @@ export function App() {
 
   return (
     <main>
-      <h1>Waxseal</h1>
+      <h1 ref={top} tabIndex={-1}>
+        Waxseal
+      </h1>
       <p className="lead">
         Get back into your Internet Computer identity by sending one ordinary email. No seed phrase.
       </p>
@@ -67,7 +75,7 @@ export function App() {
           </>
         )}
       </section>
-      {conn.state === 'ready' && session && <Manage session={session} onSignOut={() => setSession(null)} />}
+      {conn.state === 'ready' && session && <Manage session={session} onSignOut={signOut} />}
       {conn.state === 'ready' && !session && (
         <>
           <SignIn key={created} env={conn.env} onSignedIn={setSession} />

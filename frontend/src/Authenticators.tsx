@@ -4,15 +4,25 @@
  * behind a confirmation, and a way to add one here. Removing the last one gets its own warning in plain words,
  * naming the consequence on the button: only the recovery email would then get the person in, or, without one,
  * nobody ever again. (The canister removes the last one only while a recovery address is set, and otherwise
- * refuses with `LastAuthenticator`; the page then says so and nothing changes.)
+ * refuses with `LastAuthenticator`; the page then says so and nothing changes.) With none left, or in a session
+ * from an email recovery, the section opens with a notice that says so and offers one on this device first (with
+ * none, the notice takes the place of the count).
+ * When a removal or that notice takes the focused button away, the keyboard goes to the heading (WCAG 2.4.3).
  */
 import type { Principal } from '@icp-sdk/core/principal';
 import { useRef, useState } from 'react';
-import type { Run } from './ActionStatus.tsx';
+import { ActionStatus, type Actions } from './ActionStatus.tsx';
+import { BusyButton } from './BusyButton.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import type { Waxseal } from './ic/actor.ts';
-import { type BrowserKey, forgetKey } from './ic/browser-keys.ts';
+import { type BrowserKey, forgetKey, type KeyKind } from './ic/browser-keys.ts';
 import { shortPrincipal } from './logic/audit-log.ts';
+
+/**
+ * Why the page urges a way in on this device: `none-left`, no passkey or device can sign in (only the recovery
+ * email gets in); `email-session`, signed in by email and this browser holds no key that is listed.
+ */
+export type Urge = 'none-left' | 'email-session' | null;
 
 export function Authenticators({
   anchor,
@@ -21,9 +31,11 @@ export function Authenticators({
   signedInWith,
   here,
   recovery,
-  run,
+  actions,
   busy,
-  add,
+  kind,
+  urge,
+  addHere,
 }: {
   anchor: bigint;
   actor: Waxseal;
@@ -34,10 +46,15 @@ export function Authenticators({
   here: readonly BrowserKey[];
   /** The recovery address, which decides what losing the last authenticator means. */
   recovery: string | null;
-  run: Run;
+  /** This section's runner. */
+  actions: Actions;
+  /** A change runs somewhere on the page. */
   busy: boolean;
-  /** The button that adds one on this device; null while the page offers it more prominently. */
-  add: { label: string; onClick: () => void } | null;
+  /** What this browser can add: a passkey, or a key kept in the browser. */
+  kind: KeyKind;
+  urge: Urge;
+  /** Adds a passkey or key on this device; resolves true once the canister has it. */
+  addHere: () => Promise<boolean>;
 }) {
   const [confirming, setConfirming] = useState<Principal | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -47,7 +64,7 @@ export function Authenticators({
   const remove = async (p: Principal) => {
     setConfirming(null);
     const text = p.toText();
-    const ok = await run(
+    const ok = await actions.run(
       { working: 'Removing it…', done: `Removed: ${shortPrincipal(text)} can no longer sign in.` },
       async () => {
         const r = await actor.remove_authenticator(anchor, p);
@@ -59,13 +76,38 @@ export function Authenticators({
     // Its Remove button is gone with it: keep the keyboard in the list rather than at the top of the page.
     if (ok) heading.current?.focus();
   };
+  const add = async () => {
+    // The notice and its button go once one is added here.
+    if ((await addHere()) && urge) heading.current?.focus();
+  };
 
   return (
     <section aria-labelledby="authenticators-title">
       <h3 id="authenticators-title" ref={heading} tabIndex={-1}>
         Passkeys and devices
       </h3>
-      <p>{n === 1 ? '1 passkey or device can sign in.' : `${n} passkeys or devices can sign in.`}</p>
+      {urge && (
+        <div className="notice" data-urge={urge}>
+          {urge === 'none-left' ? (
+            <p>
+              <strong>No passkey or device can sign in to this identity.</strong> Only an email from your
+              recovery address{recovery ? <>, {recovery},</> : ''} gets you in now. Add a passkey on this
+              device, so that losing that mailbox does not lock you out.
+            </p>
+          ) : (
+            <p>
+              You are signed in by email for a while. Add a way in on this device now, or you will need the
+              email again next time.
+            </p>
+          )}
+          <BusyButton busy={busy} onClick={() => void add()}>
+            {kind === 'passkey' ? 'Add a passkey on this device' : 'Keep a key in this browser'}
+          </BusyButton>
+        </div>
+      )}
+      {n > 0 && (
+        <p>{n === 1 ? '1 passkey or device can sign in.' : `${n} passkeys or devices can sign in.`}</p>
+      )}
       <ul className="authenticators">
         {authenticators.map((p) => {
           const text = p.toText();
@@ -82,24 +124,24 @@ export function Authenticators({
                   </span>
                 )}
               </span>
-              <button
-                type="button"
+              <BusyButton
                 className="secondary"
                 aria-label={`Remove ${short}`}
-                disabled={busy}
+                busy={busy}
                 onClick={() => setConfirming(p)}
               >
                 Remove
-              </button>
+              </BusyButton>
             </li>
           );
         })}
       </ul>
-      {add && (
-        <button type="button" disabled={busy} onClick={add.onClick}>
-          {add.label}
-        </button>
+      {!urge && (
+        <BusyButton busy={busy} onClick={() => void add()}>
+          {kind === 'passkey' ? 'Add a passkey' : 'Add a key in this browser'}
+        </BusyButton>
       )}
+      <ActionStatus outcome={actions.outcome} />
       {confirming && !last && (
         <ConfirmDialog
           title="Remove this passkey or device?"

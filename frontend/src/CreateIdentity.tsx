@@ -2,9 +2,10 @@
  * Create an identity (issue 11, deliverable 2): the browser makes a passkey (or, where it has no WebAuthn, a
  * key kept in this browser, ic/device-key.ts, with a plain warning of what that means), the canister makes the
  * identity with its principal as the first authenticator, and the number is shown once, prominently, to write
- * down.
+ * down. The number takes the keyboard once shown (and "Try again" after a failure), since the button that had it
+ * is gone (WCAG 2.4.3).
  */
-import { useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { failureText } from './ActionStatus.tsx';
 import { connect } from './ic/actor.ts';
 import { keyKindHere, newKey } from './ic/browser-keys.ts';
@@ -20,6 +21,13 @@ type Step =
 export function CreateIdentity({ env, onCreated }: { env: AppEnv; onCreated: () => void }) {
   const [s, setS] = useState<Step>({ step: 'start' });
   const kind = keyKindHere();
+  const id = useId();
+  const shown = useRef<HTMLElement>(null);
+  const retry = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (s.step === 'done') shown.current?.focus();
+    if (s.step === 'error') retry.current?.focus();
+  }, [s.step]);
   const create = async () => {
     try {
       setS({ step: 'working', what: kind === 'passkey' ? 'Waiting for your passkey…' : 'Making the key…' });
@@ -59,12 +67,17 @@ export function CreateIdentity({ env, onCreated }: { env: AppEnv; onCreated: () 
       )}
       {s.step === 'working' && <p aria-live="polite">{s.what}</p>}
       {s.step === 'done' && (
-        <div aria-live="polite">
-          <p>Your identity number is</p>
-          <p className="anchor" data-testid="anchor">
+        <section
+          ref={shown}
+          tabIndex={-1}
+          aria-labelledby={`${id}-is ${id}-number`}
+          aria-describedby={`${id}-why`}
+        >
+          <p id={`${id}-is`}>Your identity number is</p>
+          <p id={`${id}-number`} className="anchor" data-testid="anchor">
             {s.anchor.toString()}
           </p>
-          <p>
+          <p id={`${id}-why`}>
             <strong>Write this number down.</strong> You need it to sign in on another device and to recover
             your identity by email.
           </p>
@@ -74,12 +87,12 @@ export function CreateIdentity({ env, onCreated }: { env: AppEnv; onCreated: () 
               recovery email now.
             </p>
           )}
-        </div>
+        </section>
       )}
       {s.step === 'error' && (
         <>
           <p role="alert">{s.message}</p>
-          <button type="button" onClick={() => void create()}>
+          <button ref={retry} type="button" onClick={() => void create()}>
             Try again
           </button>
         </>

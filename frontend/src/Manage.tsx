@@ -2,15 +2,18 @@
  * Signed in (issue 11, deliverable 3): the identity number, the principal this session acts as (the identity's
  * management principal, protocol.md §1, whatever got the person in), the passkeys and devices that can sign in,
  * the recovery email, and what happened to the identity (its audit log, protocol.md §2), all as `identity_info`
- * reports them and read again after every change; then sign out. A session from an email recovery is offered a
- * way in on this device first, since the canister's delegation expires.
+ * reports them and read again after every change; then sign out. The page urges a way in on this device when
+ * the person would otherwise depend on email alone: a session from an email recovery (the canister's delegation
+ * expires), or an identity with no passkey or device left (canister/identities.ts allows that while a recovery
+ * address is set). The heading takes the keyboard when the page opens, since the button that opened it is gone
+ * (WCAG 2.4.3).
  */
 import { Actor } from '@icp-sdk/core/agent';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { IdentityInfo } from '../../canister/declarations/waxseal.did.ts';
-import { ActionStatus, useActions } from './ActionStatus.tsx';
+import { useActions } from './ActionStatus.tsx';
 import { AuditLog } from './AuditLog.tsx';
-import { Authenticators } from './Authenticators.tsx';
+import { Authenticators, type Urge } from './Authenticators.tsx';
 import { type BrowserKey, keyKindHere, keysInThisBrowser, newKey } from './ic/browser-keys.ts';
 import { describeError } from './ic/errors.ts';
 import type { Session } from './ic/session.ts';
@@ -31,6 +34,10 @@ export function Manage({ session, onSignOut }: { session: Session; onSignOut: ()
   const { anchor, actor } = session;
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+  }, []);
   const load = useCallback(async () => {
     try {
       const [info, principal, config, keys] = await Promise.all([
@@ -54,11 +61,13 @@ export function Manage({ session, onSignOut }: { session: Session; onSignOut: ()
   useEffect(() => {
     void load();
   }, [load]);
-  const { outcome, run, busy } = useActions(load);
+  const keys = useActions(load);
+  const email = useActions(load);
+  const busy = keys.busy || email.busy;
 
   const kind = keyKindHere();
   const addHere = () =>
-    run(
+    keys.run(
       kind === 'passkey'
         ? { working: 'Waiting for your new passkey…', done: 'Passkey added: it can now sign in.' }
         : {
@@ -74,30 +83,20 @@ export function Manage({ session, onSignOut }: { session: Session; onSignOut: ()
     );
 
   const listed = new Set(loaded?.info.authenticators.map((p) => p.toText()));
-  /** After an email recovery, until a key in this browser opens the identity again. */
-  const noWayInHere = session.recovered === true && !loaded?.here.some((k) => listed.has(k.principal));
+  const recovery = loaded?.info.recovery_address[0] ?? null;
   const you = [loaded?.principal, session.authenticator].filter((p): p is string => p !== undefined);
+  /** After an email recovery, until a key in this browser opens the identity again. */
+  const emailSession = session.recovered === true && !loaded?.here.some((k) => listed.has(k.principal));
+  const urge: Urge = listed.size === 0 ? 'none-left' : emailSession ? 'email-session' : null;
 
   return (
     <section className="card manage" aria-labelledby="manage-title">
-      <h2 id="manage-title">
+      <h2 id="manage-title" ref={heading} tabIndex={-1}>
         Identity <span className="anchor-number">{anchor.toString()}</span>
       </h2>
       <p className="details">
         Details: this session signs as <code data-testid="principal">{loaded?.principal ?? '…'}</code>
       </p>
-      {loaded && noWayInHere && (
-        <div className="notice">
-          <p>
-            You are signed in by email for a while. Add a way in on this device now, or you will need the
-            email again next time.
-          </p>
-          <button type="button" disabled={busy} onClick={() => void addHere()}>
-            {kind === 'passkey' ? 'Add a passkey on this device' : 'Keep a key in this browser'}
-          </button>
-        </div>
-      )}
-      <ActionStatus outcome={outcome} />
       {!loaded && !loadError && <p>Loading your identity…</p>}
       {loadError && (
         <div role="alert">
@@ -115,26 +114,14 @@ export function Manage({ session, onSignOut }: { session: Session; onSignOut: ()
             authenticators={loaded.info.authenticators}
             signedInWith={session.authenticator}
             here={loaded.here}
-            recovery={loaded.info.recovery_address[0]?.address ?? null}
-            run={run}
+            recovery={recovery?.address ?? null}
+            actions={keys}
             busy={busy}
-            add={
-              noWayInHere
-                ? null
-                : {
-                    label: kind === 'passkey' ? 'Add a passkey' : 'Add a key in this browser',
-                    onClick: () => void addHere(),
-                  }
-            }
+            kind={kind}
+            urge={urge}
+            addHere={addHere}
           />
-          <RecoveryEmailCard
-            anchor={anchor}
-            actor={actor}
-            recovery={loaded.info.recovery_address[0] ?? null}
-            run={run}
-            busy={busy}
-            onChanged={load}
-          />
+          <RecoveryEmailCard anchor={anchor} actor={actor} recovery={recovery} actions={email} busy={busy} />
           <AuditLog
             log={loaded.info.log}
             recognised={{

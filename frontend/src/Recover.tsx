@@ -2,7 +2,8 @@
  * "Lost access?" (issue 11, deliverable 4; protocol.md §3 recovery): the address (the same AddressStep as setup,
  * with its domain pre-check), a session key made here, the mail to send (the same SendStep as setup), and once
  * the canister has verified it (RecoveryReady) its delegation to that session key: the page is then signed in as
- * the identity, and offers at once to add a passkey on this device, since the delegation expires.
+ * the identity, and offers at once to add a passkey on this device, since the delegation expires. After "Start
+ * again" the address field takes the keyboard, since the button that had it is gone (WCAG 2.4.3).
  */
 import { ECDSAKeyIdentity } from '@icp-sdk/core/identity';
 import { useRef, useState } from 'react';
@@ -72,6 +73,7 @@ export function Recover({ env, onSignedIn }: { env: AppEnv; onSignedIn: (s: Sess
           host={env.host}
           loadConfig={async () => configOf(await actor())}
           prepare={prepare}
+          focusOnMount={previous !== ''}
         />
       )}
       {flow && (

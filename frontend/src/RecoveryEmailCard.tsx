@@ -3,11 +3,15 @@
  * (SetupWizard); one → the address, when it was added and last used, Replace and Remove. Replacing runs the same
  * setup for the new address: the canister swaps the two only once the new one's email has been checked, so until
  * then the old address keeps working, and a failed attempt changes nothing (canister/identities.ts
- * `bindAddress`). Removing asks first, saying what is lost.
+ * `bindAddress`). Removing asks first, saying what is lost; the canister refuses while the address is the only
+ * way in (`LastWayIn`). Every outcome, a completed setup too, is said in the section's status line (the wizard
+ * that announced its progress is gone by then), and when the button or wizard that had the keyboard goes, the
+ * heading takes it (WCAG 2.4.3, 4.1.3).
  */
-import { useCallback, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import type { RecoveryAddress } from '../../canister/declarations/waxseal.did.ts';
-import type { Run } from './ActionStatus.tsx';
+import { ActionStatus, type Actions } from './ActionStatus.tsx';
+import { BusyButton } from './BusyButton.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import type { Waxseal } from './ic/actor.ts';
 import { nsToDate } from './logic/audit-log.ts';
@@ -20,82 +24,84 @@ export function RecoveryEmailCard({
   anchor,
   actor,
   recovery,
-  run,
+  actions,
   busy,
-  onChanged,
 }: {
   anchor: bigint;
   actor: Waxseal;
   recovery: RecoveryAddress | null;
-  run: Run;
+  /** This section's runner. */
+  actions: Actions;
+  /** A change runs somewhere on the page. */
   busy: boolean;
-  /** Reads the identity again once a setup has completed. */
-  onChanged: () => Promise<void>;
 }) {
   const [settingUp, setSettingUp] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const { report } = actions;
+  const replacing = recovery !== null;
   // Stable: SendStep calls onDone from an effect that depends on it.
   const done = useCallback(() => {
     setSettingUp(false);
-    void onChanged();
-  }, [onChanged]);
-  const cancel = useCallback(() => setSettingUp(false), []);
+    heading.current?.focus();
+    void report(replacing ? 'Recovery email replaced.' : 'Recovery email added.');
+  }, [report, replacing]);
+  const cancel = useCallback(() => {
+    setSettingUp(false);
+    heading.current?.focus();
+  }, []);
   const remove = async () => {
     setConfirming(false);
-    await run({ working: 'Removing your recovery email…', done: 'Recovery email removed.' }, () =>
-      actor.email_credential_remove(anchor),
+    const ok = await actions.run(
+      { working: 'Removing your recovery email…', done: 'Recovery email removed.' },
+      () => actor.email_credential_remove(anchor),
     );
+    if (ok) heading.current?.focus();
   };
 
   return (
     <section aria-labelledby="recovery-title">
-      <h3 id="recovery-title">Recovery email</h3>
-      <div aria-live="polite">
-        {recovery ? (
-          <>
-            <p className="address">{`Recovery email: ${recovery.address}`}</p>
-            <p className="hint">
-              Added on {day.format(nsToDate(recovery.created_at))}.{' '}
-              {recovery.last_used[0] === undefined
-                ? 'Never used to sign in yet.'
-                : `Last used to sign in on ${dayAndTime.format(nsToDate(recovery.last_used[0]))}.`}
-            </p>
-          </>
-        ) : (
-          <>
-            <p>No recovery email yet.</p>
-            <p className="hint">
-              If you lose your passkeys and devices, one email from this address gets you back in.
-            </p>
-          </>
-        )}
-      </div>
+      <h3 id="recovery-title" ref={heading} tabIndex={-1}>
+        Recovery email
+      </h3>
+      {recovery ? (
+        <>
+          <p className="address">{`Recovery email: ${recovery.address}`}</p>
+          <p className="hint">
+            Added on {day.format(nsToDate(recovery.created_at))}.{' '}
+            {recovery.last_used[0] === undefined
+              ? 'Never used to sign in yet.'
+              : `Last used to sign in on ${dayAndTime.format(nsToDate(recovery.last_used[0]))}.`}
+          </p>
+        </>
+      ) : (
+        <>
+          <p>No recovery email yet.</p>
+          <p className="hint">
+            If you lose your passkeys and devices, one email from this address gets you back in.
+          </p>
+        </>
+      )}
       {!settingUp && (
         <div className="actions">
           {recovery ? (
             <>
-              <button
-                type="button"
-                aria-label="Replace recovery email"
-                disabled={busy}
-                onClick={() => setSettingUp(true)}
-              >
+              <BusyButton aria-label="Replace recovery email" busy={busy} onClick={() => setSettingUp(true)}>
                 Replace
-              </button>
-              <button
-                type="button"
+              </BusyButton>
+              <BusyButton
                 className="secondary"
                 aria-label="Remove recovery email"
-                disabled={busy}
+                busy={busy}
                 onClick={() => setConfirming(true)}
               >
                 Remove
-              </button>
+              </BusyButton>
             </>
           ) : (
-            <button type="button" disabled={busy} onClick={() => setSettingUp(true)}>
+            <BusyButton busy={busy} onClick={() => setSettingUp(true)}>
               Add recovery email
-            </button>
+            </BusyButton>
           )}
         </div>
       )}
@@ -106,6 +112,7 @@ export function RecoveryEmailCard({
         </p>
       )}
       {settingUp && <SetupWizard anchor={anchor} actor={actor} onDone={done} onCancel={cancel} />}
+      <ActionStatus outcome={actions.outcome} />
       {confirming && recovery && (
         <ConfirmDialog
           title="Remove your recovery email?"

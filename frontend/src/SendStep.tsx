@@ -5,6 +5,11 @@
  * submits the DNSSEC proof itself (useNeedProof.ts) and says how far it got, or what went wrong with a "Try
  * again"; while it fetches over DoH (`Resolving`, §8) the page says so. On failure or expiry: what passed, what
  * failed, what to do, and "Start again".
+ *
+ * Keyboard and screen readers (WCAG 2.4.3, 2.5.3, 4.1.3): the step's heading takes the focus when the step opens
+ * (the Continue that opened it is gone), when the challenge has failed or expired, and whenever a view change
+ * removed the focused control; each view change is said in one live line; a Copy button is named for what it
+ * copies ("Copy the address", the visible "Copy" first) and "Copied" is a status beside it.
  */
 import { useEffect, useRef, useState } from 'react';
 import { FailureDetails } from './FailureDetails.tsx';
@@ -27,24 +32,31 @@ function timeLeft(ms: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-function Copy({ text, label }: { text: string; label: string }) {
+function Copy({ text, what }: { text: string; what: string }) {
   const [done, setDone] = useState(false);
   return (
-    <button
-      type="button"
-      className="secondary"
-      aria-label={`Copy ${label}`}
-      onClick={() =>
-        void navigator.clipboard?.writeText(text).then(
-          () => setDone(true),
-          () => setDone(false),
-        )
-      }
-    >
-      {done ? 'Copied' : 'Copy'}
-    </button>
+    <>
+      <button
+        type="button"
+        className="secondary"
+        onClick={() =>
+          void navigator.clipboard?.writeText(text).then(
+            () => setDone(true),
+            () => setDone(false),
+          )
+        }
+      >
+        Copy<span className="sr-only"> {what}</span>
+      </button>
+      <span role="status" className="hint">
+        {done ? 'Copied' : ''}
+      </span>
+    </>
   );
 }
+
+/** Nothing has the focus any more: the control that had it was removed. */
+const focusLost = () => document.activeElement === null || document.activeElement === document.body;
 
 export function SendStep({
   actor,
@@ -61,6 +73,14 @@ export function SendStep({
   const [status, report] = usePolling(actor, nonce, expiresAtMs);
   const proof = useNeedProof(actor, nonce, status, report);
   const view = challengeView(status, address, proof.progress);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+  }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the view changes, after it has rendered.
+  useEffect(() => {
+    if (view.failure || focusLost()) heading.current?.focus();
+  }, [view.kind]);
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
@@ -79,7 +99,9 @@ export function SendStep({
   const words = problem && proofProblemWords(problem, address.slice(address.lastIndexOf('@') + 1));
   return (
     <section aria-labelledby="send-title" className="send-step" data-view={view.kind}>
-      <h3 id="send-title">{view.title}</h3>
+      <h3 id="send-title" ref={heading} tabIndex={-1}>
+        {view.title}
+      </h3>
       <p className="sr-only" aria-live="polite" data-testid="live">
         {view.live}
       </p>
@@ -91,11 +113,11 @@ export function SendStep({
           <dl className="mail">
             <dt>To</dt>
             <dd>
-              <code data-testid="mailbox">{mailbox}</code> <Copy text={mailbox} label="the address" />
+              <code data-testid="mailbox">{mailbox}</code> <Copy text={mailbox} what="the address" />
             </dd>
             <dt>Subject</dt>
             <dd>
-              <code data-testid="nonce">{nonce}</code> <Copy text={nonce} label="the subject" />
+              <code data-testid="nonce">{nonce}</code> <Copy text={nonce} what="the subject" />
             </dd>
           </dl>
           <p>
@@ -110,7 +132,7 @@ export function SendStep({
       )}
       {problem && words && (
         <>
-          <div role="alert" className="problem">
+          <div role="alert">
             <p>{words.message}</p>
             <p>
               <strong>What to do:</strong> {words.nextStep}

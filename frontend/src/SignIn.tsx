@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { failureText } from './ActionStatus.tsx';
+import { BusyButton } from './BusyButton.tsx';
 import { type BrowserKey, keysInThisBrowser, onePerIdentity } from './ic/browser-keys.ts';
 import type { AppEnv } from './ic/env.ts';
 import { webAuthnAvailable } from './ic/passkey.ts';
@@ -41,14 +42,13 @@ export function SignIn({ env, onSignedIn }: { env: AppEnv; onSignedIn: (s: Sessi
       <ul className="sign-in">
         {known.map((k) => (
           <li key={k.anchor}>
-            <button
-              type="button"
-              disabled={busy}
+            <BusyButton
+              busy={busy}
               aria-describedby={k.kind === 'device-key' ? `key-here-${k.anchor}` : undefined}
               onClick={() => void go(k)}
             >
               Sign in as identity {k.anchor}
-            </button>
+            </BusyButton>
             {k.kind === 'device-key' && (
               <span id={`key-here-${k.anchor}`} className="hint">
                 with the key kept in this browser

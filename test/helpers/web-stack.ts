@@ -3,7 +3,7 @@
  * tests of the enclosing describe block (or file), stopped after them. Kept apart from start-web-stack.ts, which
  * scripts/screenshots.ts runs outside vitest.
  *
- *   const web = useWebStack();                       // or useWebStack({ attachProofs: false })
+ *   const web = useWebStack();       // or useWebStack({ attachProofs: false }), useWebStack({ canister: … })
  *   it('…', async () => {
  *     const page = await web().freshPage(VIEWPORTS.phone);
  *     const anchor = await web().signedIn(page);
@@ -15,7 +15,14 @@
 import { afterAll, beforeAll } from 'vitest';
 import { startWebStack, type WebStack, type WebStackOptions } from './start-web-stack.ts';
 
-export { VIEWPORTS, type Viewport, type WebStack, type WebStackOptions } from './start-web-stack.ts';
+export {
+  focusedName,
+  type PageOptions,
+  VIEWPORTS,
+  type Viewport,
+  type WebStack,
+  type WebStackOptions,
+} from './start-web-stack.ts';
 
 /** DNS, devnet, canister install, frontend build, gateway and Chromium, on 2 busy cores. */
 const START_TIMEOUT_MS = 180_000;

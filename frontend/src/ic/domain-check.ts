@@ -2,11 +2,13 @@
  * The domain pre-check before a challenge is prepared (issue 11, deliverable 4; protocol.md §7, §8): the
  * canister's DoH allowlist first, then whether the domain's zone validates from the canister's root anchors,
  * proven over DoH from the browser with src/proof/email.ts `domainSupport`. The decision itself is
- * logic/domain-decision.ts. Loaded with import(), like the proof builder whose resolver it shares.
+ * src/proof/domain-report.ts `decideDomain`, which `waxseal domain` runs too. Loaded with import(), like the proof
+ * builder whose resolver it shares.
  */
+import { isAllowedName } from '../../../src/challenge/doh-quorum.ts';
 import { nameFromText } from '../../../src/dns/name.ts';
+import { type DomainDecision, decideDomain } from '../../../src/proof/domain-report.ts';
 import { domainSupport } from '../../../src/proof/email.ts';
-import { type DomainDecision, decideFromSupport, dohAllowed } from '../logic/domain-decision.ts';
 import type { ConfigView } from './config.ts';
 import { dohFrom } from './dns-proof.ts';
 
@@ -15,7 +17,8 @@ export const CHECK_TIMEOUT_MS = 15_000;
 
 /** Never throws: a check that fails or takes too long is `unchecked`. */
 export async function checkDomain(domain: string, config: ConfigView): Promise<DomainDecision> {
-  if (dohAllowed(domain, config.doh.allowed_domains)) return { kind: 'supported', via: 'doh' };
+  // An allowlisted domain is supported whatever its DNSSEC status: no lookup to wait for.
+  if (isAllowedName(domain, config.doh.allowed_domains)) return decideDomain(true, null);
   const doh = dohFrom(config);
   if (!doh) return { kind: 'unchecked', detail: 'the canister names no DoH provider' };
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -26,7 +29,7 @@ export async function checkDomain(domain: string, config: ConfigView): Promise<D
     );
   });
   const checked = domainSupport(doh.resolver, nameFromText(domain), doh.options).then(
-    decideFromSupport,
+    (support) => decideDomain(false, support),
     (e: unknown): DomainDecision => ({
       kind: 'unchecked',
       detail: e instanceof Error ? e.message : String(e),

@@ -4,17 +4,20 @@
  * proof with src/proof and submits it. Each way that can fail gets its own plain words and a way forward; the
  * challenge itself keeps waiting in NeedProof, so "Try again" is always possible.
  *
- * Pure: what the builds returned (src/proof/email.ts results) or what the canister answered, in; words out.
+ * Pure: why src/proof/message.ts built no proof, or what the canister answered, in; words out.
  */
-import type { ProofErrorCode, ProofFailure } from '../../../src/proof/build.ts';
-import type { EmailProofResult } from '../../../src/proof/email.ts';
+import type { ProofErrorCode } from '../../../src/proof/build.ts';
+import type { MessageProofOutcome } from '../../../src/proof/message.ts';
 
 export type ProofProblemKind =
   /** No DoH provider answered (or none is configured). */
   | 'unreachable'
   /** Answers came, but not ones a proof can be built from (server failure, garbled, too large). */
   | 'lookup'
-  /** The answers are there, but no signing key validates from the anchors (missing, unsigned, broken DNSSEC). */
+  /**
+   * The answers are there, but no signing key validates from the anchors (missing, unsigned, broken DNSSEC), or
+   * the DMARC record a relaxed-aligned key depends on does not.
+   */
   | 'unprotected'
   /** The canister refused the submitted proof. */
   | 'rejected'
@@ -38,26 +41,13 @@ const BUILD_FAILURE: { readonly [C in ProofErrorCode]: ProofProblemKind } = {
   ProofTooLarge: 'lookup',
 };
 
-/** A build that produced no chain at all. */
-export function buildFailure(f: ProofFailure): ProofProblem {
-  return { kind: BUILD_FAILURE[f.code], detail: `${f.code}: ${f.detail}` };
-}
-
 /**
- * Why the built proofs cannot help, or null when at least one signing key validates `secure`: then the proof is
- * worth submitting (one passing aligned signature is enough, protocol.md §5), and the canister has the last word.
+ * Why no proof is worth submitting: a lookup that failed (its code decides between unreachable and lookup), or
+ * DNSSEC that does not prove what the canister needs.
  */
-export function problemOfBuilds(results: readonly EmailProofResult[]): ProofProblem | null {
-  for (const r of results) {
-    if (r.kind === 'error') return buildFailure(r);
-  }
-  const keys = results.flatMap((r) => (r.kind === 'proof' ? r.names.filter((n) => n.role === 'dkim') : []));
-  if (keys.some((k) => k.verdict.verdict === 'secure')) return null;
-  const why = keys.map((k) => {
-    const v = k.verdict;
-    return v.verdict === 'secure' ? k.name : `${k.name} ${v.verdict}${v.reason ? ` (${v.reason})` : ''}`;
-  });
-  return { kind: 'unprotected', detail: why.length > 0 ? why.join('; ') : 'no signing key was named' };
+export function problemOfOutcome(out: Extract<MessageProofOutcome, { kind: 'none' }>): ProofProblem {
+  if (out.code) return { kind: BUILD_FAILURE[out.code], detail: out.detail };
+  return { kind: 'unprotected', detail: out.detail || 'no signing key was named' };
 }
 
 /** The canister's refusal of a submitted proof (`SubmitProofResult.Err`). */
