@@ -93,7 +93,7 @@ describe('waxseal verify-email', () => {
     ],
     [['verify-email', message, '--dns', '/nonexistent.json'], /cannot read DNS file/],
     [['verify-email', message, '--dns', EXAMPLE], /is a directory/],
-    [['verify-email', message], /--dns <dns.json> is required/],
+    [['verify-email', message], /--dns <dns.json> \(offline\) or --doh <url> \(live DNS\) is required/],
     [['verify-email', '--dns', dns], /expected one message file/],
     [['verify-email', message, '--dns', dns, '--now', 'yesterday'], /--now must be unix seconds/],
     [['verify-email', message, '--dns', dns, '--bogus'], /Unknown option '--bogus'/],

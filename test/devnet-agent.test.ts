@@ -23,6 +23,7 @@ import { signInWithDelegation } from './helpers/canister.ts';
 import { challengeMail, emailProof } from './helpers/challenge-mail.ts';
 import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
 import { GENERATED_DIR } from './helpers/dns-servers.ts';
+import { ok } from './helpers/result.ts';
 
 const HOST = 'mail.waxseal.test';
 const ORIGIN = 'https://app.waxseal.test';
@@ -34,11 +35,6 @@ beforeAll(async () => {
   d = await startDevnet({ app_origin: ORIGIN, mail_hosts: [HOST], root_anchors: ANCHOR_LINES });
 }, 120_000);
 afterAll(async () => d?.close());
-
-function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
-  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
-  return r.Ok;
-}
 
 const noArgs = () => new Uint8Array(IDL.encode([], []));
 const decodePrincipal = (bytes: Uint8Array) => IDL.decode([IDL.Principal], bytes)[0] as unknown as Principal;

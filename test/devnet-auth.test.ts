@@ -31,7 +31,7 @@ import {
 import { decodeEnvelope } from '../src/devnet/envelope.ts';
 import { verifySignature } from '../src/devnet/signature-schemes.ts';
 import { concatBytes, toHex, utf8 } from '../src/encoding/bytes.ts';
-import { CertificateSigner } from '../src/host/certificate.ts';
+import { CertificateSigner, dataCertificateTree } from '../src/host/certificate.ts';
 import { delegationSignatureCbor } from '../src/identity/canister-sig.ts';
 import {
   canisterSigPublicKeyDer,
@@ -40,7 +40,6 @@ import {
   selfAuthenticatingPrincipal,
 } from '../src/identity/delegation.ts';
 import { SignatureMap } from '../src/identity/signature-map.ts';
-import { dataCertificateTree } from '../src/identity/test-certificate.ts';
 import { chainIdentity, rewrite } from './helpers/devnet-envelopes.ts';
 import {
   agentRequest,

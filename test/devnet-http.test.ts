@@ -37,6 +37,7 @@ import {
   type RequestKind,
   type RequestOptions,
 } from './helpers/devnet-requests.ts';
+import { ok } from './helpers/result.ts';
 import { useStubAuthenticator } from './helpers/webauthn.ts';
 
 const MINUTE_MS = 60_000;
@@ -59,11 +60,6 @@ beforeAll(async () => {
 afterAll(async () => d?.close());
 
 const ed = () => Ed25519KeyIdentity.generate();
-
-function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
-  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
-  return r.Ok;
-}
 
 // ---- HTTP ----
 

@@ -14,6 +14,7 @@ import { Principal } from '@icp-sdk/core/principal';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type _SERVICE, idlFactory } from '../canister/declarations/waxseal.did.ts';
 import { buildCanister } from './helpers/canister.ts';
+import { ok } from './helpers/result.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'waxseal');
 const ORIGIN = 'https://app.waxseal.test';
@@ -86,11 +87,6 @@ async function actorOf(run: Running, identity?: Identity): Promise<ActorSubclass
     ...(identity ? { identity } : {}),
   });
   return Actor.createActor<_SERVICE>(idlFactory, { agent, canisterId: run.canisterId });
-}
-
-function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
-  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
-  return r.Ok;
 }
 
 function configFile(dir: string): string {

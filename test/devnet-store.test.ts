@@ -3,27 +3,32 @@
  * compaction), state-tree witnesses (IC interface spec "Certification": a pruned tree keeps its root hash and
  * reveals exactly the requested paths) and the JSON → Candid install argument.
  */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IDL } from '@icp-sdk/core/candid';
+import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { init } from '../canister/declarations/waxseal.did.ts';
 import { ConfigArgError, encodeConfigArg } from '../src/devnet/config-arg.ts';
 import { DataFolder, DataFolderError, type DevnetIdentity } from '../src/devnet/persistence.ts';
-import { certifiedStateTree, type StateFacts, witness } from '../src/devnet/state-tree.ts';
+import {
+  certifiedStateTree,
+  type RequestStatus,
+  rootHash,
+  roundTree,
+  type StateFacts,
+  witness,
+} from '../src/devnet/state-tree.ts';
+import { compareBytes, utf8 } from '../src/encoding/bytes.ts';
 import { DIRTY_BLOCK, StableMemory } from '../src/host/memory.ts';
-import { lookupPath, reconstruct } from '../src/identity/hash-tree.ts';
+import { encodeCbor } from '../src/identity/cbor.ts';
+import { type HashTree, lookupPath, pruned, reconstruct } from '../src/identity/hash-tree.ts';
+import { tempDirs } from './helpers/temp-dirs.ts';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('waxseal-store-');
 function folder(): DataFolder {
-  const dir = mkdtempSync(join(tmpdir(), 'waxseal-store-'));
-  dirs.push(dir);
-  return new DataFolder(join(dir, 'data'));
+  return new DataFolder(join(tempDir(), 'data'));
 }
 
 const IDENTITY: DevnetIdentity = {
@@ -268,6 +273,59 @@ describe('state tree witnesses', () => {
         },
       ),
     );
+  });
+
+  /** `witness` as it was before subtree hashes were memoised: visits every node, hashes every pruned subtree. */
+  const uncachedWitness = (t: HashTree, paths: readonly (readonly Uint8Array[])[]): HashTree => {
+    if (paths.some((p) => p.length === 0)) return t;
+    if (paths.length === 0) return pruned(reconstruct(t));
+    switch (t[0]) {
+      case 0:
+        return t;
+      case 1: {
+        const left = uncachedWitness(t[1], paths);
+        const right = uncachedWitness(t[2], paths);
+        return left[0] === 4 && right[0] === 4 ? pruned(reconstruct(t)) : [1, left, right];
+      }
+      case 2: {
+        const rest = paths.filter((p) => compareBytes(p[0]!, t[1]) === 0).map((p) => p.slice(1));
+        return rest.length === 0 ? pruned(reconstruct(t)) : [2, t[1], uncachedWitness(t[2], rest)];
+      }
+      default:
+        return t[0] === 3 ? pruned(reconstruct(t)) : t;
+    }
+  };
+
+  it("a round's witnesses are the uncached ones, byte for byte, and each reconstructs the round's root", () => {
+    const statusOf = (i: number): RequestStatus => ({
+      id: sha256(Uint8Array.of(i >> 8, i)),
+      sender: Uint8Array.of(4),
+      canisterId: Uint8Array.of(0, 1),
+      ingressExpiry: 1n,
+      outcome:
+        i % 5 === 0
+          ? { status: 'rejected', rejectCode: 5, rejectMessage: `no ${i}`, errorCode: 'IC0503' }
+          : { status: 'replied', reply: Uint8Array.of(i) },
+    });
+    for (const n of [1, 2, 3, 10, 33, 100]) {
+      const statuses = Array.from({ length: n }, (_, i) => statusOf(i));
+      const round = roundTree(1_700_000_000_000_000_000n, statuses);
+      const root = rootHash(round);
+      expect(root).toEqual(reconstruct(round));
+      for (const s of statuses) {
+        const w = witness(round, [['request_status', s.id], ['time']]);
+        const expected = uncachedWitness(round, [[utf8('request_status'), s.id], [utf8('time')]]);
+        expect(encodeCbor(w)).toEqual(encodeCbor(expected));
+        expect(reconstruct(w)).toEqual(root);
+        expect(lookupPath(['request_status', s.id, 'status'], w).status).toBe('found');
+      }
+      // A status the round does not hold: absent, still under the same root.
+      const other = witness(round, [['request_status', new Uint8Array(32)], ['time']]);
+      expect(encodeCbor(other)).toEqual(
+        encodeCbor(uncachedWitness(round, [[utf8('request_status'), new Uint8Array(32)], [utf8('time')]])),
+      );
+      expect(reconstruct(other)).toEqual(root);
+    }
   });
 });
 

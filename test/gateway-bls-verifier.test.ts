@@ -6,12 +6,8 @@
 import { blsVerify } from '@icp-sdk/core/agent';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BlsVerifier } from '../src/gateway/bls-verifier.ts';
-import {
-  blsPublicKey,
-  blsSecretKeyFromSeed,
-  STATE_ROOT_DOMAIN_SEPARATOR,
-  signStateRoot,
-} from '../src/identity/test-certificate.ts';
+import { blsPublicKey, STATE_ROOT_DOMAIN_SEPARATOR, signStateRoot } from '../src/host/certificate.ts';
+import { blsSecretKeyFromSeed } from './helpers/ic-certificates.ts';
 
 const sk = blsSecretKeyFromSeed(new Uint8Array(48).fill(7));
 const pk = blsPublicKey(sk);

@@ -17,12 +17,12 @@ import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
 import {
   MAIL_HOST,
   mailCanisterConfig,
-  ok,
   removeGatewayDir,
   startTestGateway,
   type TestGateway,
   watchChallenge,
 } from './helpers/gateway.ts';
+import { ok } from './helpers/result.ts';
 import { useDnsStack } from './helpers/use-dns-stack.ts';
 
 const run = promisify(execFile);

@@ -12,13 +12,13 @@ import { challengeMail } from './helpers/challenge-mail.ts';
 import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
 import {
   mailCanisterConfig,
-  ok,
   removeGatewayDir,
   startTestGateway,
   stateOf,
   type TestGateway,
   watchChallenge,
 } from './helpers/gateway.ts';
+import { ok } from './helpers/result.ts';
 import { useDnsStack } from './helpers/use-dns-stack.ts';
 
 const stack = useDnsStack();

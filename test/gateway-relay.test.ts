@@ -3,27 +3,18 @@
  * for the canister: what leaves the spool and when, retries and their backoff, timeouts, expiry, the concurrency
  * bound, restarts and stop().
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type DeliveryOutcome, Relay, type RelayEvent, type RelayOptions } from '../src/gateway/relay.ts';
 import { Spool, type SpoolEntry } from '../src/gateway/spool.ts';
+import { tempDirs } from './helpers/temp-dirs.ts';
 
-const dirs: string[] = [];
+const tempDir = tempDirs('waxseal-relay-');
 const relays: Relay[] = [];
 afterEach(async () => {
   await Promise.all(relays.splice(0).map((r) => r.stop()));
 });
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'waxseal-relay-'));
-  dirs.push(dir);
-  return dir;
-}
 
 type Deliver = RelayOptions['deliver'];
 

@@ -5,25 +5,16 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeSpoolFile, encodeSpoolFile, Spool, SpoolError, type SpoolMeta } from '../src/gateway/spool.ts';
 import { messageFor } from './fixtures/gateway-spool-writer.ts';
 import { applyMutation, mutation } from './helpers/byte-mutations.ts';
+import { tempDirs } from './helpers/temp-dirs.ts';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'waxseal-spool-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs('waxseal-spool-');
 
 function meta(receivedAt: number, from = 'alice@example.org'): SpoolMeta {
   return {

@@ -11,6 +11,7 @@ import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { Principal } from '@icp-sdk/core/principal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SCRATCH_QUERIES } from '../src/host/canister.ts';
+import { BLS_KEY_DER_PREFIX } from '../src/host/certificate.ts';
 import {
   addExports,
   CallRejectedError,
@@ -19,7 +20,6 @@ import {
   InstallError,
   inspectWasm,
 } from '../src/host/index.ts';
-import { BLS_KEY_DER_PREFIX } from '../src/identity/test-certificate.ts';
 import { buildHostFixture } from './fixtures/host/build-fixture.ts';
 import { buildCanister, WASM } from './helpers/canister.ts';
 

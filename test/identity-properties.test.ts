@@ -8,19 +8,14 @@ import { Principal } from '@icp-sdk/core/principal';
 import { hex } from '@scure/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compareBytes } from '../src/encoding/bytes.ts';
+import { type StateTree, stateTree } from '../src/host/certificate.ts';
 import { type CborDecoded, type CborValue, decodeCbor, encodeCbor } from '../src/identity/cbor.ts';
-import { delegationHash, principalFromText, principalToText } from '../src/identity/delegation.ts';
-import {
-  compareBytes,
-  decodeHashTree,
-  encodeHashTree,
-  type HashTree,
-  isWellFormed,
-  lookupPath,
-  reconstruct,
-} from '../src/identity/hash-tree.ts';
+import { delegationHash } from '../src/identity/delegation.ts';
+import { type HashTree, isWellFormed, lookupPath, reconstruct } from '../src/identity/hash-tree.ts';
 import { SignatureMap } from '../src/identity/signature-map.ts';
-import { type StateTree, stateTree } from '../src/identity/test-certificate.ts';
+import { decodeHashTree, encodeHashTree, leafPaths } from './helpers/ic-certificates.ts';
+import { principalFromText, principalToText } from './helpers/principal-text.ts';
 
 const x = (b: Uint8Array) => hex.encode(b);
 const bytes = (max: number, min = 0) => fc.uint8Array({ minLength: min, maxLength: max });
@@ -150,19 +145,6 @@ describe('hash trees', () => {
   });
 
   it('on well-formed trees, found means the leaf is there and absent means no visible leaf is', () => {
-    const visible = (t: HashTree, prefix: Uint8Array[] = []): Array<[Uint8Array[], Uint8Array]> => {
-      switch (t[0]) {
-        case 0:
-        case 4:
-          return [];
-        case 1:
-          return [...visible(t[1], prefix), ...visible(t[2], prefix)];
-        case 2:
-          return visible(t[2], [...prefix, t[1]]);
-        case 3:
-          return [[prefix, t[1]]];
-      }
-    };
     const key = (p: Uint8Array[]) => JSON.stringify(p.map(x));
     let checked = 0;
     fc.assert(
@@ -170,11 +152,11 @@ describe('hash trees', () => {
         const r = lookupPath(path, t); // never throws, even on ill-formed trees
         if (!isWellFormed(t)) return;
         checked++;
-        const leaves = new Map(visible(t).map(([p, v]) => [key(p), x(v)]));
+        const leaves = new Map(leafPaths(t).map(([p, v]) => [key(p), x(v)]));
         if (r.status === 'found') expect(leaves.get(key(path))).toBe(x(r.value));
         if (r.status === 'absent') expect(leaves.has(key(path))).toBe(false);
         // Every visible leaf is found by its own path.
-        for (const [p, v] of visible(t)) expect(lookupPath(p, t)).toEqual({ status: 'found', value: v });
+        for (const [p, v] of leafPaths(t)) expect(lookupPath(p, t)).toEqual({ status: 'found', value: v });
       }),
       { numRuns: 1000 },
     );

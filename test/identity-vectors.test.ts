@@ -10,23 +10,23 @@ import { Principal } from '@icp-sdk/core/principal';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hex } from '@scure/base';
 import { describe, expect, it } from 'vitest';
-import { decodeCanisterSignature, encodeCanisterSignature } from '../src/identity/canister-sig.ts';
+import { encodeCanisterSignature } from '../src/identity/canister-sig.ts';
 import {
   canisterSigPublicKeyDer,
   type DelegationFields,
   delegationMessageHash,
   delegationSignaturePayload,
   parseCanisterSigPublicKeyDer,
-  principalFromText,
-  principalToText,
   selfAuthenticatingPrincipal,
 } from '../src/identity/delegation.ts';
 import { isWellFormed, lookupPath, reconstruct } from '../src/identity/hash-tree.ts';
 import {
+  decodeCanisterSignature,
   type VerifyOptions,
   verifyCanisterSignature,
-  verifyDelegationSignature,
 } from '../src/identity/verify.ts';
+import { verifyDelegationSignature } from './helpers/ic-certificates.ts';
+import { principalFromText, principalToText } from './helpers/principal-text.ts';
 import { VECTORS } from './helpers/vectors.ts';
 
 const DIR = join(VECTORS, 'identity');

@@ -11,25 +11,21 @@ import { Principal } from '@icp-sdk/core/principal';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hex } from '@scure/base';
 import { describe, expect, it } from 'vitest';
+import { blsPublicKey, blsPublicKeyDer, dataCertificateTree } from '../src/host/certificate.ts';
 import { delegationSignatureCbor, encodeCanisterSignature } from '../src/identity/canister-sig.ts';
 import { CborTagged, decodeCbor, encodeCbor, encodeCborSelfDescribed } from '../src/identity/cbor.ts';
 import {
   canisterSigPublicKeyDer,
-  crc32,
   type DelegationFields,
   delegationHash,
   delegationMessageHash,
   leb128,
   parseCanisterSigPublicKeyDer,
-  principalFromText,
-  principalToText,
   selfAuthenticatingPrincipal,
   userSeed,
 } from '../src/identity/delegation.ts';
 import {
-  decodeHashTree,
   emptyHash,
-  encodeHashTree,
   fork,
   type HashTree,
   isWellFormed,
@@ -41,37 +37,23 @@ import {
   reconstruct,
 } from '../src/identity/hash-tree.ts';
 import { MAX_SIGS_TO_PRUNE, SignatureMap } from '../src/identity/signature-map.ts';
+import { bundleIife } from './helpers/bundle.ts';
 import {
-  blsPublicKey,
-  blsPublicKeyDer,
   blsSecretKeyFromSeed,
   buildCertificate,
-  dataCertificateTree,
+  decodeHashTree,
+  encodeHashTree,
+  leafPaths,
   subnetDelegationTree,
-} from '../src/identity/test-certificate.ts';
-import { verifyDelegationSignature } from '../src/identity/verify.ts';
-import { bundleIife } from './helpers/bundle.ts';
+  verifyDelegationSignature,
+} from './helpers/ic-certificates.ts';
+import { crc32, principalFromText, principalToText } from './helpers/principal-text.ts';
 
 const te = new TextEncoder();
 const h = (s: string) => hex.decode(s);
 const x = (b: Uint8Array) => hex.encode(b);
 const seedHashOf = (i: number) => sha256(te.encode(`seed ${i % 37}`));
 const msgHashOf = (i: number) => sha256(te.encode(`message ${i}`));
-
-/** All root-to-leaf label paths of a tree with their leaf values (pruned parts contribute nothing). */
-function leafPaths(t: HashTree, prefix: Uint8Array[] = []): Array<[Uint8Array[], Uint8Array]> {
-  switch (t[0]) {
-    case 0:
-    case 4:
-      return [];
-    case 1:
-      return [...leafPaths(t[1], prefix), ...leafPaths(t[2], prefix)];
-    case 2:
-      return leafPaths(t[2], [...prefix, t[1]]);
-    case 3:
-      return [[prefix, t[1]]];
-  }
-}
 
 describe('CBOR writer and reader', () => {
   it('writes shortest-form heads at every boundary', () => {
@@ -589,7 +571,8 @@ describe('runs without Node or Web APIs (QuickJS-like sandbox)', () => {
       `
       import { SignatureMap } from './src/identity/signature-map.ts';
       import { delegationSignatureCbor } from './src/identity/canister-sig.ts';
-      import { canisterSigPublicKeyDer, delegationMessageHash, principalFromText, principalToText, selfAuthenticatingPrincipal, userSeed } from './src/identity/delegation.ts';
+      import { canisterSigPublicKeyDer, delegationMessageHash, selfAuthenticatingPrincipal, userSeed } from './src/identity/delegation.ts';
+      import { principalFromText, principalToText } from './test/helpers/principal-text.ts';
       import { reconstruct } from './src/identity/hash-tree.ts';
       import { sha256 } from '@noble/hashes/sha2.js';
       globalThis.run = () => {

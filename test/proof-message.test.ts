@@ -3,7 +3,8 @@
  * against the loopback DNS stack (named serving the BIND-signed hierarchy of test-vectors/dnssec/generated,
  * dnsdist as the DoH endpoint) and mail signed by dkimpy with the DKIM keys published in those zones. Every
  * attached proof is read back with the canister's reader (src/challenge/proof-lookup.ts) and run through the
- * challenge flow as the canister would, with the pure crypto backend.
+ * challenge flow as the canister would, with the pure crypto backend. namesForKeys, the page's way to the same
+ * names from what a NeedProof challenge lists, gives exactly the gateway's names.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -28,7 +29,12 @@ import { encodeRecord, parseChain } from '../src/dns/record.ts';
 import { TYPE } from '../src/dns/types.ts';
 import { LIMITS } from '../src/limits.ts';
 import { dohResolver } from '../src/proof/doh.ts';
-import { type MessageProofOutcome, namesForMessage, proofForMessage } from '../src/proof/message.ts';
+import {
+  type MessageProofOutcome,
+  namesForKeys,
+  namesForMessage,
+  proofForMessage,
+} from '../src/proof/message.ts';
 import type { Resolver } from '../src/proof/resolver.ts';
 import { zoneResolver } from '../src/proof/zone-resolver.ts';
 import { verifyEmail } from '../src/verify-email.ts';
@@ -171,10 +177,10 @@ async function receive(name: MailName, proof: Uint8Array | null) {
 }
 
 /** The names the canister asks for without a proof (NeedProof.keyNames). */
-async function needProofKeyNames(name: MailName): Promise<readonly string[]> {
+async function needProof(name: MailName): Promise<{ domain: string; keyNames: readonly string[] }> {
   const d = await receive(name, null);
   if (d.kind !== 'update' || d.state.kind !== 'NeedProof') throw new Error(`not NeedProof: ${d.kind}`);
-  return d.state.keyNames;
+  return d.state;
 }
 
 function expectWellFormed(proof: Uint8Array) {
@@ -237,12 +243,33 @@ describe('proofForMessage: a signed domain', () => {
     expect(d).toMatchObject({ kind: 'verified', address: 'alice@ecdsa.wxtest', domain: 'ecdsa.wxtest' });
   });
 
-  it('the key names are exactly those the canister asks for in NeedProof', async () => {
+  it('the key names are exactly those the canister asks for in NeedProof; namesForKeys of those gives the same names', async () => {
     for (const name of ['ecdsa', 'rsaTwoKeys', 'cname', 'thirdParty', 'parentFrom'] as const) {
       const names = namesForMessage(mail(name), VERIFY_TIME);
       if (!names.ok) throw new Error(names.detail);
-      expect(names.keyNames, name).toEqual(await needProofKeyNames(name));
+      const need = await needProof(name);
+      expect(names.keyNames, name).toEqual(need.keyNames);
+      expect(namesForKeys(need.domain, need.keyNames), name).toEqual(names);
     }
+  });
+
+  it('namesForKeys: each name once, d= after the last ._domainkey., and no name that is no DKIM key name', () => {
+    expect(
+      namesForKeys('ecdsa.wxtest', [
+        'rsa._domainkey.deep.ecdsa.wxtest',
+        'a._domainkey.b._domainkey.ecdsa.wxtest',
+        'rsa._domainkey.deep.ecdsa.wxtest',
+      ]),
+    ).toEqual({
+      ok: true,
+      fromDomain: 'ecdsa.wxtest',
+      keyNames: ['rsa._domainkey.deep.ecdsa.wxtest', 'a._domainkey.b._domainkey.ecdsa.wxtest'],
+      keyDomains: ['deep.ecdsa.wxtest', 'ecdsa.wxtest'],
+      dmarcName: '_dmarc.ecdsa.wxtest',
+    });
+    expect(namesForKeys('x.test', [])).toMatchObject({ keyNames: [], dmarcName: '_dmarc.x.test' });
+    expect(() => namesForKeys('x.test', ['_domainkey.x.test'])).toThrow(TypeError);
+    expect(() => namesForKeys('x.test', ['sel.x.test'])).toThrow(/not a DKIM key name/);
   });
 
   it('two selectors in one zone: one chain, each zone fetched once, every question asked once', async () => {

@@ -3,8 +3,12 @@
  * DMARC record, header occurrence, From syntax, and the signed-Subject rule.
  */
 import { describe, expect, it } from 'vitest';
+import { pureCrypto } from '../src/crypto/pure.ts';
+import { bodyHashes } from '../src/dkim/body-hash.ts';
+import { signatureParses } from '../src/dkim/signature.ts';
 import { staticTxtLookup, type TxtTable } from '../src/dns/lookup.ts';
 import { binaryToBytes } from '../src/encoding/bytes.ts';
+import { parseMessage } from '../src/mail/message.ts';
 import { type EmailReason, verifyEmail } from '../src/verify-email.ts';
 import { dkimpySign, ed25519TestKey, type SignJob } from './helpers/dkimpy.ts';
 
@@ -172,5 +176,23 @@ describe('verifyEmail acceptance on dkimpy-signed mail', () => {
         : staticTxtLookup({ 'sel._domainkey.example.com': [key.record] })(name);
     const v = await verifyEmail(binaryToBytes(text), lookup, NOW);
     expect([v.accepted, v.dmarc.result]).toEqual([true, 'none']);
+  });
+
+  it('gives the same verdict for the parsed message as for its bytes, and shares parses and body hashes', async () => {
+    const table = { 'sel._domainkey.example.com': [key.record] };
+    for (const [i, text] of signed.entries()) {
+      const bytes = binaryToBytes(cases[i]!.after ? cases[i]!.after!(text) : text);
+      const parsed = parseMessage(bytes);
+      if (!parsed.ok) continue;
+      const fromBytes = await verifyEmail(bytes, staticTxtLookup(table), NOW);
+      const shared = {
+        bodyHashes: bodyHashes(parsed.message.body, pureCrypto),
+        signatures: signatureParses(NOW),
+      };
+      // Twice with the same shared parses: a verification must not change what it was handed.
+      await verifyEmail(parsed.message, staticTxtLookup(table), NOW, shared);
+      const fromMessage = await verifyEmail(parsed.message, staticTxtLookup(table), NOW, shared);
+      expect(fromMessage, cases[i]!.name).toEqual(fromBytes);
+    }
   });
 });

@@ -13,43 +13,23 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { nodeCrypto } from '../crypto/node.ts';
-import { DnsFormatError } from '../dns/errors.ts';
 import { compareNames, type Name, nameFromText, nameToText } from '../dns/name.ts';
 import { type ResourceRecord, recordToText } from '../dns/record.ts';
 import { TYPE, typeFromText } from '../dns/types.ts';
 import { parseZoneFile } from '../dns/zone-file.ts';
 import { validateRecords, verifyChain } from '../dnssec/chain.ts';
-import { parseAnchors, type TrustAnchor } from '../dnssec/dnskey.ts';
 import type { ChainVerdict } from '../dnssec/result.ts';
-import { rootAnchors } from '../dnssec/root-anchors.ts';
 import { buildProof } from '../proof/build.ts';
 import { dohResolver } from '../proof/doh.ts';
+import { loadAnchors, parseDohUrls, parsed } from './dns-options.ts';
 import { UsageError } from './errors.ts';
+import { parseNow, readInput } from './input.ts';
 import { DNSSEC_USAGE } from './usage.ts';
-import { parseNow, readInput } from './verify-email.ts';
 
 type Result = { out: string; code: number };
 
 function usage(message: string): never {
   throw new UsageError(`${message}\nusage:\n  ${DNSSEC_USAGE}`);
-}
-
-/** Runs a src/dns parser; its DnsFormatError becomes a one-line usage error naming `what`. */
-function parsed<T>(what: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof DnsFormatError) throw new UsageError(`${what}: ${e.message}`);
-    throw e;
-  }
-}
-
-function loadAnchors(path: string | undefined): TrustAnchor[] {
-  if (path === undefined) return rootAnchors();
-  const text = new TextDecoder().decode(readInput(path, 'anchors file'));
-  const anchors = parsed(path, () => parseAnchors(text));
-  if (anchors.length === 0) throw new UsageError(`${path}: no DS or DNSKEY trust anchors`);
-  return anchors;
 }
 
 function parseName(text: string, option: string): Name {
@@ -160,20 +140,7 @@ async function prove(argv: string[]): Promise<Result> {
   if (positionals.length !== 2) usage('expected <name> <type>');
   const name = parseName(positionals[0]!, 'name');
   const type = parseType(positionals[1]!);
-  const urls = values.doh ?? [];
-  if (urls.length === 0) {
-    usage('pass --doh <url> (e.g. --doh https://cloudflare-dns.com/dns-query); nothing is sent without it');
-  }
-  for (const u of urls) {
-    let ok = false;
-    try {
-      const p = new URL(u).protocol;
-      ok = p === 'https:' || p === 'http:';
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new UsageError(`--doh ${JSON.stringify(u)} is not an http(s) URL`);
-  }
+  const urls = parseDohUrls(values.doh);
   let timeoutMs: number | undefined;
   if (values.timeout !== undefined) {
     if (!/^[0-9]{1,7}$/.test(values.timeout) || Number(values.timeout) === 0)

@@ -7,6 +7,7 @@ import { UsageError } from './errors.ts';
 import {
   DEVNET_USAGE,
   DNSSEC_USAGE,
+  DOMAIN_USAGE,
   GATEWAY_USAGE,
   SEND_TEST_MAIL_USAGE,
   VERIFY_EMAIL_USAGE,
@@ -14,6 +15,7 @@ import {
 
 const USAGE = `usage:
   ${VERIFY_EMAIL_USAGE}
+  ${DOMAIN_USAGE}
   ${DNSSEC_USAGE}
   ${DEVNET_USAGE}
   ${GATEWAY_USAGE}
@@ -40,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     let result: { out: string; code: number };
     if (command === 'verify-email')
       result = await (await import('./verify-email.ts')).verifyEmailCommand(rest);
+    else if (command === 'domain') result = await (await import('./domain.ts')).domainCommand(rest);
     else if (command === 'dnssec') result = await (await import('./dnssec.ts')).dnssecCommand(rest);
     else if (command === 'devnet') result = await (await import('./devnet.ts')).devnetCommand(rest);
     else if (command === 'gateway') result = await (await import('./gateway.ts')).gatewayCommand(rest);

@@ -1,7 +1,12 @@
 /** One usage line per `waxseal` command, kept apart from the commands so that `--help` loads none of them. */
 
-export const VERIFY_EMAIL_USAGE =
-  'waxseal verify-email <message.eml> --dns <dns.json> [--now <unix-seconds>] [--json]';
+export const VERIFY_EMAIL_USAGE = [
+  'waxseal verify-email <message.eml> --dns <dns.json> [--now <unix-seconds>] [--json]',
+  'waxseal verify-email <message.eml> --doh <url> [--doh <url> …] [--config <config.json>] [--anchors <file>] [--now <unix-seconds>] [--json]',
+].join('\n  ');
+
+export const DOMAIN_USAGE =
+  'waxseal domain <domain> --doh <url> [--doh <url> …] [--config <config.json>] [--anchors <file>] [--now <unix-seconds>] [--json]';
 
 export const DNSSEC_USAGE = [
   'waxseal dnssec verify (--zone <records.zone> | --chain <file>) --name <owner> --type <type> [--anchors <file>] [--now <unix-seconds>] [--json]',

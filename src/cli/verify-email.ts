@@ -1,9 +1,15 @@
 /**
- * `waxseal verify-email <message.eml> --dns <dns.json> [--now <unix>] [--json]` (protocol.md §10).
+ * `waxseal verify-email <message.eml> (--dns <dns.json> | --doh <url> …) [--config <file>] [--anchors <file>]
+ * [--now <unix>] [--json]` (protocol.md §10).
+ *
+ * --dns: offline, the TXT records from a file. --doh: the records as DNS over HTTPS (RFC 8484) serves them, read
+ * the way the canister would read them (src/proof/message-report.ts): through the RFC 9102 proof the gateway
+ * builds (the DNSSEC path), from the DoH providers for a domain on the allowlist of --config (the DoH path), or
+ * not at all (NeedProof), with the chain status of each key name and of the DMARC name (RFC 7489 §6.6.3).
+ *
  * Prints one line per signature and per check, then the verdict; exit 0 when Waxseal would accept the email,
- * 1 when it would not, 2 on usage or input errors.
+ * 1 when it would not, 2 on usage or input errors and when no DoH endpoint answers.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { nodeCrypto } from '../crypto/node.ts';
 import { staticTxtLookup } from '../dns/lookup.ts';
@@ -11,25 +17,8 @@ import { lfToCrlf } from '../mail/message.ts';
 import { type EmailVerdict, verifyEmail } from '../verify-email.ts';
 import { parseDnsJson } from './dns-json.ts';
 import { UsageError } from './errors.ts';
+import { parseNow, readInput } from './input.ts';
 import { VERIFY_EMAIL_USAGE } from './usage.ts';
-
-export function readInput(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
-    throw new UsageError(`cannot read ${what} ${path}: ${why}`);
-  }
-}
-
-export function parseNow(text: string | undefined): number {
-  if (text === undefined) return Math.floor(Date.now() / 1000);
-  if (!/^[0-9]{1,12}$/.test(text))
-    throw new UsageError(`--now must be unix seconds, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
 
 /** The JSON shape of protocol.md §10, plus the acceptance decision and each signature's checks. */
 export function verdictJson(v: EmailVerdict) {
@@ -75,15 +64,32 @@ export async function verifyEmailCommand(argv: string[]): Promise<{ out: string;
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { dns: { type: 'string' }, now: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: {
+      dns: { type: 'string' },
+      doh: { type: 'string', multiple: true },
+      config: { type: 'string' },
+      anchors: { type: 'string' },
+      now: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
   });
-  if (positionals.length !== 1)
-    throw new UsageError(`expected one message file\nusage: ${VERIFY_EMAIL_USAGE}`);
-  if (!values.dns) throw new UsageError(`--dns <dns.json> is required\nusage: ${VERIFY_EMAIL_USAGE}`);
+  const usage = (why: string) => new UsageError(`${why}\nusage: ${VERIFY_EMAIL_USAGE}`);
+  if (positionals.length !== 1) throw usage('expected one message file');
+  if (values.dns === undefined && values.doh === undefined)
+    throw usage('--dns <dns.json> (offline) or --doh <url> (live DNS) is required');
+  if (values.dns !== undefined && values.doh !== undefined) throw usage('give --dns or --doh, not both');
+  if (values.dns !== undefined && (values.config !== undefined || values.anchors !== undefined))
+    throw usage('--config and --anchors go with --doh');
   const now = parseNow(values.now);
   const message = lfToCrlf(readInput(positionals[0]!, 'message'));
-  const dnsText = new TextDecoder().decode(readInput(values.dns, 'DNS file'));
-  const lookup = staticTxtLookup(parseDnsJson(dnsText, values.dns));
+  if (values.doh !== undefined) {
+    // Loaded only here: the live mode needs the proof builder and the DNSSEC validator, --dns does not.
+    const live = await import('./verify-email-doh.ts');
+    return live.verifyEmailOverDoh(message, { ...values, doh: values.doh, now, json: values.json });
+  }
+  const dnsPath = values.dns!;
+  const dnsText = new TextDecoder().decode(readInput(dnsPath, 'DNS file'));
+  const lookup = staticTxtLookup(parseDnsJson(dnsText, dnsPath));
   const verdict = await verifyEmail(message, lookup, now, { crypto: nodeCrypto });
   const out = values.json ? JSON.stringify(verdictJson(verdict), null, 2) : verdictText(verdict);
   return { out, code: verdict.accepted ? 0 : 1 };

@@ -15,12 +15,9 @@
 // the developer; an expiry refusal starts with `Invalid request expiry: `, which makes HttpAgent sync its
 // clock and retry.
 
+import { Principal } from '@icp-sdk/core/principal';
 import { bytesEqual, concatBytes, toHex } from '../encoding/bytes.ts';
-import {
-  MAX_PRINCIPAL_LENGTH,
-  principalToText,
-  selfAuthenticatingPrincipal,
-} from '../identity/delegation.ts';
+import { MAX_PRINCIPAL_LENGTH, selfAuthenticatingPrincipal } from '../identity/delegation.ts';
 import { domainSeparator } from '../identity/hash-tree.ts';
 import { type DelegationErrorCode, isoFromNs, verifyDelegationChain } from './delegation-chain.ts';
 import { decodeEnvelope, type EnvelopeErrorCode } from './envelope.ts';
@@ -106,7 +103,7 @@ const refuse = (code: AuthErrorCode, message: string): AuthFailure => ({
 });
 
 const principalText = (p: Uint8Array): string =>
-  p.length <= MAX_PRINCIPAL_LENGTH ? principalToText(p) : `0x${toHex(p)}`;
+  p.length <= MAX_PRINCIPAL_LENGTH ? Principal.fromUint8Array(p).toText() : `0x${toHex(p)}`;
 
 /** Step 4: the replica's window and its wording. */
 function checkExpiry(expiry: bigint, nowNs: bigint): AuthFailure | null {

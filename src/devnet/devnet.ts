@@ -10,23 +10,28 @@
 //
 // Time follows the wall clock but never goes backwards (it is persisted); it moves at the start of each round
 // and at each 1 s timer tick, so queries see the time of the last certified state, as on the IC.
+//
+// Longer than 400 lines on purpose: the queue, the rounds, the journal and the certification are one ordering
+// argument (run, fsync, sign, then answer) held by one class; request records are request-status.ts, the
+// journal persistence.ts and the tree state-tree.ts.
 
 import { createHash } from 'node:crypto';
 import { Principal } from '@icp-sdk/core/principal';
 import { hex } from '@scure/base';
-import { decodeBase64, encodeBase64, toHex } from '../encoding/bytes.ts';
+import { toHex } from '../encoding/bytes.ts';
 import { CertificateSigner } from '../host/certificate.ts';
 import { IcHost, localCanisterId } from '../host/host.ts';
-import { type CallResult, RejectCode } from '../host/types.ts';
 import { selfAuthenticatingPrincipal } from '../identity/delegation.ts';
-import { type HashTree, type Label, reconstruct } from '../identity/hash-tree.ts';
+import type { HashTree, Label } from '../identity/hash-tree.ts';
 import { type NodeSignature, NodeSigner, type QueryOutcome } from './node-signer.ts';
-import { DataFolder, type StoredStatus } from './persistence.ts';
+import { DataFolder } from './persistence.ts';
+import { fromStored, outcomeOf, toStored } from './request-status.ts';
 import { RootSigner } from './root-signer.ts';
 import {
   type CanisterFacts,
   certifiedStateTree,
   type RequestStatus,
+  rootHash,
   roundTree,
   type SubnetFacts,
   witness,
@@ -75,64 +80,7 @@ interface QueuedCall {
   waiters: { resolve: (a: CallAnswer) => void; reject: (e: Error) => void }[];
 }
 
-/** The IC's textual error code for a reject (IC interface spec, "Error codes"; a coarse mapping). */
-export function errorCodeOf(rejectCode: number): string {
-  switch (rejectCode) {
-    case RejectCode.DestinationInvalid:
-      return 'IC0302';
-    case RejectCode.CanisterReject:
-      return 'IC0406';
-    case RejectCode.CanisterError:
-      return 'IC0503';
-    default:
-      return 'IC0500';
-  }
-}
-
 const nowFromWall = (): bigint => BigInt(Date.now()) * 1_000_000n;
-
-function toStored(s: RequestStatus): StoredStatus {
-  const o = s.outcome;
-  const base = {
-    id: toHex(s.id),
-    expiry: s.ingressExpiry.toString(),
-    sender: toHex(s.sender),
-    canister: toHex(s.canisterId),
-    status: o.status,
-  };
-  return o.status === 'replied'
-    ? { ...base, reply: encodeBase64(o.reply) }
-    : { ...base, rejectCode: o.rejectCode, rejectMessage: o.rejectMessage, errorCode: o.errorCode };
-}
-
-function fromStored(s: StoredStatus): RequestStatus {
-  return {
-    id: hex.decode(s.id),
-    sender: hex.decode(s.sender),
-    canisterId: hex.decode(s.canister),
-    ingressExpiry: BigInt(s.expiry),
-    outcome:
-      s.status === 'replied'
-        ? { status: 'replied', reply: decodeBase64(s.reply ?? '') ?? new Uint8Array(0) }
-        : {
-            status: 'rejected',
-            rejectCode: s.rejectCode ?? RejectCode.SysUnknown,
-            rejectMessage: s.rejectMessage ?? '',
-            errorCode: s.errorCode ?? 'IC0500',
-          },
-  };
-}
-
-function outcomeOf(result: CallResult): RequestStatus['outcome'] {
-  return result.kind === 'reply'
-    ? { status: 'replied', reply: result.bytes }
-    : {
-        status: 'rejected',
-        rejectCode: result.code,
-        rejectMessage: result.message,
-        errorCode: errorCodeOf(result.code),
-      };
-}
 
 /**
  * Public custom sections of a module (`icp:public <name>`), as /canister/<id>/metadata shows them. Read from the
@@ -427,7 +375,8 @@ export class Devnet {
       // done, and the calls arriving meanwhile make up the next round. Signing (~7 ms) is the slow stage, so this
       // is what makes rounds grow with the load instead of signing one call at a time.
       await this.roundInFlight;
-      const signed = tree ? this.rootSigner.sign(reconstruct(tree)) : Promise.resolve();
+      // rootHash remembers every subtree's hash, so the witnesses below hash nothing of the tree again.
+      const signed = tree ? this.rootSigner.sign(rootHash(tree)) : Promise.resolve();
       this.roundInFlight = Promise.all([durable, signed]).catch(() => {});
       // Answer once the round is on disk and signed; meanwhile the next round runs.
       Promise.all([durable, signed]).then(

@@ -4,8 +4,7 @@
 // is then encoded without signing again.
 
 import { Worker } from 'node:worker_threads';
-import type { CertificateSigner } from '../host/certificate.ts';
-import { signStateRoot } from '../identity/test-certificate.ts';
+import { type CertificateSigner, signStateRoot } from '../host/certificate.ts';
 
 export class RootSigner {
   private readonly worker: Worker;

@@ -93,7 +93,9 @@ export function nameToText(name: Name): string {
 
 /** Lowercase presentation form: a stable map key for case-insensitive lookups. */
 export function nameKey(name: Name): string {
-  return nameToText(canonicalName(name));
+  // Same as nameToText(canonicalName(name)): the text is ASCII (other bytes are \DDD escapes), and lowercasing it
+  // once is cheaper than copying every label; the validator calls this for each record it looks at.
+  return asciiLower(nameToText(name));
 }
 
 export function canonicalName(name: Name): Name {

@@ -1,11 +1,13 @@
 /**
  * Resource records in wire format (RFC 1035 §4.1.3), RFC 9102 §3 authentication chains (uncompressed RRs
- * back to back), DNS messages for the DoH client (RFC 1035 §4.1, with compression), and presentation lines.
+ * back to back), DNS messages for the DoH clients (RFC 1035 §4.1: queries written, responses read with
+ * compression), and presentation lines.
  */
 import { concatBytes } from '../encoding/bytes.ts';
 import { malformed } from './errors.ts';
-import { type Name, nameKey, nameToText, nameToWire, readName } from './name.ts';
-import { decodeRdata, encodeRdata, rdataToText } from './rdata.ts';
+import { type Name, nameKey, nameToText, nameToWire, ROOT, readName } from './name.ts';
+import { decodeRdata, encodeRdata } from './rdata.ts';
+import { rdataToText } from './rdata-text.ts';
 import { CLASS_IN, TYPE, typeToText } from './types.ts';
 
 export interface ResourceRecord {
@@ -81,6 +83,46 @@ export function parseChain(bytes: Uint8Array, maxRecords: number): ResourceRecor
 
 export function encodeChain(records: readonly ResourceRecord[]): Uint8Array {
   return concatBytes(...records.map(encodeRecord));
+}
+
+/** Header flags (RFC 1035 §4.1.1; CD from RFC 4035 §3.2.2). */
+export const FLAG = { QR: 0x8000, TC: 0x0200, RD: 0x0100, CD: 0x0010 } as const;
+
+/** The UDP payload size a query advertises in its OPT record (RFC 6891 §6.2.5). */
+export const EDNS_PAYLOAD_BYTES = 4096;
+/** DO (RFC 3225 §3): the top bit of the OPT record's flags, the low 16 bits of its TTL (RFC 6891 §6.1.3). */
+const EDNS_DO = 0x8000;
+
+/** One entry of the question section: QNAME, QTYPE, QCLASS IN (RFC 1035 §4.1.2). */
+export function encodeQuestion(name: Name, type: number): Uint8Array {
+  const wire = nameToWire(name);
+  const out = new Uint8Array(wire.length + 4);
+  out.set(wire);
+  const view = new DataView(out.buffer);
+  view.setUint16(wire.length, type);
+  view.setUint16(wire.length + 2, CLASS_IN);
+  return out;
+}
+
+/**
+ * A query (RFC 1035 §4.1): the 12-byte header with ID 0 (RFC 8484 §4.1: cache friendly) and `flags`, one
+ * question, and an EDNS(0) OPT record (RFC 6891 §6.1.2: root owner, CLASS = payload size, TTL = extended RCODE,
+ * version 0 and flags) with DO when `dnssecOk`.
+ */
+export function encodeQueryMessage(name: Name, type: number, flags: number, dnssecOk: boolean): Uint8Array {
+  const header = new Uint8Array(12);
+  const view = new DataView(header.buffer);
+  view.setUint16(2, flags);
+  view.setUint16(4, 1); // QDCOUNT
+  view.setUint16(10, 1); // ARCOUNT: the OPT record
+  const opt = encodeRecord({
+    name: ROOT,
+    type: TYPE.OPT,
+    class: EDNS_PAYLOAD_BYTES,
+    ttl: dnssecOk ? EDNS_DO : 0,
+    rdata: new Uint8Array(0),
+  });
+  return concatBytes(header, encodeQuestion(name, type), opt);
 }
 
 export interface DnsMessage {

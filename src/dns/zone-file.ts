@@ -5,7 +5,7 @@
  */
 import { DnsFormatError, malformed } from './errors.ts';
 import { type Name, nameFromText, ROOT } from './name.ts';
-import { rdataFromText, type Token } from './rdata.ts';
+import { rdataFromText, type Token } from './rdata-text.ts';
 import type { ResourceRecord } from './record.ts';
 import { CLASS_IN, isTypeText, typeFromText } from './types.ts';
 

@@ -9,6 +9,7 @@ import { canonicalNameWire, type Name, readName } from '../dns/name.ts';
 import { canonicalRdata } from '../dns/rdata.ts';
 import type { ResourceRecord } from '../dns/record.ts';
 import { TYPE } from '../dns/types.ts';
+import { compareBytes } from '../encoding/bytes.ts';
 
 export interface Rrsig {
   readonly owner: Name;
@@ -75,12 +76,6 @@ export function checkValidity(sig: Rrsig, now: number, skew: number): TimeCheck 
   if (!serialLte(sig.inception, at(now + skew))) return 'SignatureNotYetValid';
   if (!serialLte(at(now - skew), sig.expiration)) return 'SignatureExpired';
   return 'ok';
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
 
 /** The signed data for `rrset` under `sig` (owner names are the set's own: wildcards are refused earlier). */

@@ -12,8 +12,8 @@ import { readFile } from 'node:fs/promises';
 import type { Identity } from '@icp-sdk/core/agent';
 import type { IDL } from '@icp-sdk/core/candid';
 import { Principal } from '@icp-sdk/core/principal';
-import { blsPublicKeyDer } from '../identity/test-certificate.ts';
 import type { ActorControls } from './actor.ts';
+import { blsPublicKeyDer } from './certificate.ts';
 import { IcHost, type IcHostOptions } from './host.ts';
 
 export type BackendActor<T> = T & ActorControls;

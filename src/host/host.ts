@@ -9,6 +9,9 @@
 //   host.createActor(idlFactory, id)                          // Candid actor facade (actor.ts)
 //
 // Time is explicit (ns): it only moves with `advanceTime` / `setTime`. Timers only fire in `tick()`.
+//
+// Longer than 400 lines on purpose: this is the host's public surface, one method per management or ingress
+// operation over one registry of canisters; the work behind each is in canister.ts, scheduler.ts and ic0.ts.
 
 import { createHash } from 'node:crypto';
 import type { IDL } from '@icp-sdk/core/candid';

@@ -9,6 +9,10 @@
 //
 // i32 values arrive as JS numbers (possibly negative: pointers are reinterpreted with `>>> 0`); i64 values
 // arrive and must be returned as BigInt (ic-notes §4.5).
+//
+// Longer than 400 lines on purpose: `buildIc0` is the spec's import table, one short function per import in
+// the spec's order, all closing over the same runtime and availability sets; split, the table would be harder
+// to check against the spec's list.
 
 import { concatBytes } from '../encoding/bytes.ts';
 import type { StableMemory } from './memory.ts';

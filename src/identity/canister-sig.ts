@@ -4,44 +4,20 @@
  * data certificate (`ic0.data_certificate_copy`, passed through unchanged) and `tree` a witness reconstructing
  * to the canister's certified data.
  *
- * Pure: runs in the canister (QuickJS). The field order matches what II (serde_cbor) writes; decoders do not
- * depend on it.
+ * Pure: runs in the canister (QuickJS). The field order matches what II (serde_cbor) writes; decoders (the
+ * off-chain one is verify.ts) do not depend on it.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { type CborDecoded, CborWriter, decodeCbor, isCborMap, SELF_DESCRIBE_TAG } from './cbor.ts';
+import { CborWriter, SELF_DESCRIBE_TAG } from './cbor.ts';
 import { type DelegationFields, delegationMessageHash } from './delegation.ts';
-import { type HashTree, hashTreeFromCbor, writeHashTree } from './hash-tree.ts';
+import { type HashTree, writeHashTree } from './hash-tree.ts';
 import type { SignatureMap } from './signature-map.ts';
-
-export interface CanisterSignature {
-  readonly certificate: Uint8Array;
-  readonly tree: HashTree;
-}
 
 /** `d9 d9 f7 · {"certificate": bytes, "tree": tree}`. */
 export function encodeCanisterSignature(certificate: Uint8Array, tree: HashTree): Uint8Array {
   const w = new CborWriter(certificate.length + 512);
   w.tag(SELF_DESCRIBE_TAG).mapHeader(2).text('certificate').bytes(certificate).text('tree');
   return writeHashTree(w, tree).finish();
-}
-
-/**
- * Parses a signature; null if it is not a map with a byte-string `certificate` and a valid hash tree `tree`.
- * Other fields are ignored, as the IC's decoder does.
- */
-export function decodeCanisterSignature(bytes: Uint8Array): CanisterSignature | null {
-  let v: CborDecoded;
-  try {
-    v = decodeCbor(bytes);
-  } catch {
-    return null;
-  }
-  if (!isCborMap(v)) return null;
-  const certificate = v.certificate;
-  const treeValue = v.tree;
-  if (!(certificate instanceof Uint8Array) || treeValue === undefined) return null;
-  const tree = hashTreeFromCbor(treeValue);
-  return tree ? { certificate, tree } : null;
 }
 
 /**

@@ -5,9 +5,12 @@
  * "Canister signatures").
  *
  * Pure: runs in QuickJS (Azle), browsers and Node. The writer is what the canister needs to return a
- * signature; the strict reader is what the off-chain verifier needs, so that truncated input, trailing
- * bytes, indefinite lengths or duplicate map keys are rejected instead of silently reinterpreted.
+ * signature; the strict reader is what the off-chain verifier and the devnet's request decoder need, so that
+ * truncated input, trailing bytes, indefinite lengths or duplicate map keys are rejected instead of silently
+ * reinterpreted.
  */
+
+import { utf8 } from '../encoding/bytes.ts';
 
 /** Self-describe tag: `d9 d9 f7` in front of the value. */
 export const SELF_DESCRIBE_TAG = 55799;
@@ -116,22 +119,19 @@ export class CborWriter {
   }
 
   bytes(b: Uint8Array): this {
-    this.head(MAJOR_BYTES, b.length);
-    this.reserve(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
-    return this;
+    return this.string(MAJOR_BYTES, b);
   }
 
   text(s: string): this {
-    return this.textBytes(new TextEncoder().encode(s));
+    return this.string(MAJOR_TEXT, utf8(s));
   }
 
-  private textBytes(utf8: Uint8Array): this {
-    this.head(MAJOR_TEXT, utf8.length);
-    this.reserve(utf8.length);
-    this.buf.set(utf8, this.len);
-    this.len += utf8.length;
+  /** A definite-length byte or text string: head, then the bytes (RFC 8949 §3.1, major types 2 and 3). */
+  private string(major: number, b: Uint8Array): this {
+    this.head(major, b.length);
+    this.reserve(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
     return this;
   }
 
@@ -205,7 +205,7 @@ export interface DecodeOptions {
  */
 export function decodeCbor(input: Uint8Array, options: DecodeOptions = {}): CborDecoded {
   const maxDepth = options.maxDepth ?? 256;
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
   let pos = 0;
 
   const need = (n: number): void => {
@@ -267,7 +267,7 @@ export function decodeCbor(input: Uint8Array, options: DecodeOptions = {}): Cbor
         const n = readLength(info);
         let s: string;
         try {
-          s = utf8.decode(input.subarray(pos, pos + n));
+          s = utf8Decoder.decode(input.subarray(pos, pos + n));
         } catch {
           throw new CborError('invalid UTF-8 in text string');
         }

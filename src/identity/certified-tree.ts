@@ -16,16 +16,8 @@
  *
  * Pure: runs in the canister (QuickJS).
  */
-import {
-  compareBytes,
-  emptyHash,
-  fork,
-  forkHash,
-  type HashTree,
-  labeled,
-  labeledHash,
-  pruned,
-} from './hash-tree.ts';
+import { compareBytes } from '../encoding/bytes.ts';
+import { emptyHash, fork, forkHash, type HashTree, labeled, labeledHash, pruned } from './hash-tree.ts';
 
 interface Node<V> {
   key: Uint8Array;

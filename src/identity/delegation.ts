@@ -7,17 +7,15 @@
  * - The signed payload `0x1A · "ic-request-auth-delegation" · RIH` and the message hash the signature map keys on.
  * - The canister-signature public key ("Canister signatures"): DER `SEQUENCE{SEQUENCE{OID 1.3.6.1.4.1.56387.1.2},
  *   BIT STRING(|cid| · cid · seed)}`, read by the same strict unwrapper as other OID-tagged keys (WebAuthn).
- * - Self-authenticating principals and their textual form ("Principals" → "Textual representation").
+ * - Self-authenticating principals ("Principals"); their textual form is @icp-sdk/core's `Principal.toText`
+ *   where a shell prints one (the canister never does).
  * - The Waxseal user seed (protocol.md §1).
  *
  * Pure: runs in the canister (QuickJS).
  */
 import { sha224, sha256 } from '@noble/hashes/sha2.js';
-import { base32nopad } from '@scure/base';
-import { concatBytes } from '../encoding/bytes.ts';
-import { compareBytes } from './hash-tree.ts';
-
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+import { compareBytes, concatBytes, utf8 } from '../encoding/bytes.ts';
+import { domainSeparator } from './hash-tree.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Representation-independent hash
@@ -63,7 +61,7 @@ export function rihHashOfMap(map: { readonly [key: string]: RihValue | undefined
   const pairs: Uint8Array[] = [];
   for (const [k, v] of Object.entries(map)) {
     if (v === undefined) continue;
-    pairs.push(concatBytes(...[sha256(utf8(k)), rihHashValue(v)]));
+    pairs.push(concatBytes(sha256(utf8(k)), rihHashValue(v)));
   }
   pairs.sort(compareBytes);
   return sha256(concatBytes(...pairs));
@@ -83,9 +81,7 @@ export interface DelegationFields {
 }
 
 /** `0x1A · "ic-request-auth-delegation"`. */
-export const DELEGATION_DOMAIN_SEPARATOR: Uint8Array = concatBytes(
-  ...[Uint8Array.of(26), utf8('ic-request-auth-delegation')],
-);
+export const DELEGATION_DOMAIN_SEPARATOR: Uint8Array = domainSeparator('ic-request-auth-delegation');
 
 /**
  * RIH of `{pubkey, expiration[, targets][, permissions]}` (same as @icp-sdk/core `requestIdOf` on
@@ -102,7 +98,7 @@ export function delegationHash(d: DelegationFields): Uint8Array {
 
 /** The bytes the delegating key signs: `0x1A · "ic-request-auth-delegation" · RIH(delegation)`. */
 export function delegationSignaturePayload(d: DelegationFields): Uint8Array {
-  return concatBytes(...[DELEGATION_DOMAIN_SEPARATOR, delegationHash(d)]);
+  return concatBytes(DELEGATION_DOMAIN_SEPARATOR, delegationHash(d));
 }
 
 /** SHA-256 of the payload: the message-hash label under which the signature map stores the signature. */
@@ -136,12 +132,10 @@ function derLength(n: number): Uint8Array {
 /** DER public key of the canister signature scheme for `(canisterId, seed)`. */
 export function canisterSigPublicKeyDer(canisterId: Uint8Array, seed: Uint8Array): Uint8Array {
   if (canisterId.length > MAX_PRINCIPAL_LENGTH) throw new RangeError('canister id longer than 29 bytes');
-  const raw = concatBytes(...[Uint8Array.of(canisterId.length), canisterId, seed]);
-  const bitString = concatBytes(
-    ...[Uint8Array.of(0x03), derLength(raw.length + 1), Uint8Array.of(0x00), raw],
-  );
-  const body = concatBytes(...[ALGORITHM_ID, bitString]);
-  return concatBytes(...[Uint8Array.of(0x30), derLength(body.length), body]);
+  const raw = concatBytes(Uint8Array.of(canisterId.length), canisterId, seed);
+  const bitString = concatBytes(Uint8Array.of(0x03), derLength(raw.length + 1), Uint8Array.of(0x00), raw);
+  const body = concatBytes(ALGORITHM_ID, bitString);
+  return concatBytes(Uint8Array.of(0x30), derLength(body.length), body);
 }
 
 export interface CanisterSigPublicKey {
@@ -192,50 +186,7 @@ export function parseCanisterSigPublicKeyDer(der: Uint8Array): CanisterSigPublic
 
 /** Self-authenticating principal of a DER public key: `SHA-224(der) · 0x02`. */
 export function selfAuthenticatingPrincipal(publicKeyDer: Uint8Array): Uint8Array {
-  return concatBytes(...[sha224(publicKeyDer), Uint8Array.of(0x02)]);
-}
-
-const CRC32_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (ISO-HDLC / IEEE 802.3), as used in principal checksums. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC32_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** Textual principal: base32(crc32_be(p) · p), lowercase, no padding, dash every 5 characters. */
-export function principalToText(principal: Uint8Array): string {
-  if (principal.length > MAX_PRINCIPAL_LENGTH) throw new RangeError('principal longer than 29 bytes');
-  const c = crc32(principal);
-  const body = concatBytes(
-    ...[Uint8Array.of(c >>> 24, (c >>> 16) & 0xff, (c >>> 8) & 0xff, c & 0xff), principal],
-  );
-  const s = base32nopad.encode(body).toLowerCase();
-  return s.match(/.{1,5}/g)!.join('-');
-}
-
-/** Inverse of {@link principalToText}; throws on a bad checksum or a non-canonical spelling. */
-export function principalFromText(text: string): Uint8Array {
-  const compact = text.replace(/-/g, '').toUpperCase();
-  let body: Uint8Array;
-  try {
-    body = base32nopad.decode(compact);
-  } catch {
-    throw new Error(`not a principal: ${text}`);
-  }
-  if (body.length < 4) throw new Error(`not a principal: ${text}`);
-  const principal = body.slice(4);
-  if (principalToText(principal) !== text) throw new Error(`not a canonical principal (checksum?): ${text}`);
-  return principal;
+  return concatBytes(sha224(publicKeyDer), Uint8Array.of(0x02));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -248,7 +199,7 @@ export const MAX_ORIGIN_BYTES = MAX_FIELD_BYTES;
 
 function lengthPrefixed(name: string, b: Uint8Array): Uint8Array {
   if (b.length > MAX_FIELD_BYTES) throw new RangeError(`${name} is longer than ${MAX_FIELD_BYTES} bytes`);
-  return concatBytes(...[Uint8Array.of(b.length), b]);
+  return concatBytes(Uint8Array.of(b.length), b);
 }
 
 /**
@@ -260,11 +211,9 @@ export function userSeed(salt: Uint8Array, anchor: bigint, origin: string): Uint
   if (anchor < 0n || anchor >= 1n << 64n) throw new RangeError('anchor must be a nat64');
   return sha256(
     concatBytes(
-      ...[
-        lengthPrefixed('salt', salt),
-        lengthPrefixed('anchor', utf8(anchor.toString(10))),
-        lengthPrefixed('origin', utf8(origin)),
-      ],
+      lengthPrefixed('salt', salt),
+      lengthPrefixed('anchor', utf8(anchor.toString(10))),
+      lengthPrefixed('origin', utf8(origin)),
     ),
   );
 }

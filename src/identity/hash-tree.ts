@@ -7,7 +7,8 @@
  * can be handed to @icp-sdk/core in tests without conversion. Pure: runs in the canister (QuickJS).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { type CborDecoded, CborWriter, decodeCbor } from './cbor.ts';
+import { compareBytes, utf8 } from '../encoding/bytes.ts';
+import type { CborDecoded, CborWriter } from './cbor.ts';
 
 export type EmptyTree = readonly [0];
 export type ForkTree = readonly [1, HashTree, HashTree];
@@ -19,8 +20,8 @@ export type HashTree = EmptyTree | ForkTree | LabeledTree | LeafTree | PrunedTre
 /** A label given as bytes, or as text (UTF-8), like the spec's path notation `/canister/<id>/certified_data`. */
 export type Label = Uint8Array | string;
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-const labelBytes = (l: Label): Uint8Array => (typeof l === 'string' ? utf8(l) : l);
+/** A label's bytes: text as UTF-8. */
+export const labelBytes = (l: Label): Uint8Array => (typeof l === 'string' ? utf8(l) : l);
 
 /** `domain_sep(s) = byte(|s|) · s` (spec "Certification"). */
 export function domainSeparator(s: string): Uint8Array {
@@ -37,7 +38,6 @@ const SEP_FORK = domainSeparator('ic-hashtree-fork');
 const SEP_LABELED = domainSeparator('ic-hashtree-labeled');
 const SEP_LEAF = domainSeparator('ic-hashtree-leaf');
 
-export const empty = (): EmptyTree => [0];
 export const fork = (left: HashTree, right: HashTree): ForkTree => [1, left, right];
 export const labeled = (label: Label, subtree: HashTree): LabeledTree => [2, labelBytes(label), subtree];
 export const leaf = (value: Uint8Array | string): LeafTree => [3, labelBytes(value)];
@@ -84,18 +84,8 @@ export function reconstruct(t: HashTree): Uint8Array {
   }
 }
 
-/** Lexicographic byte order, the order the spec requires of labels. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
-
 /** `flatten_forks`: the forest of non-fork nodes in order; Empty contributes nothing. */
-export function flattenForks(t: HashTree): Array<LabeledTree | LeafTree | PrunedTree> {
+function flattenForks(t: HashTree): Array<LabeledTree | LeafTree | PrunedTree> {
   const out: Array<LabeledTree | LeafTree | PrunedTree> = [];
   const stack: HashTree[] = [t];
   while (stack.length > 0) {
@@ -194,10 +184,6 @@ export function writeHashTree(w: CborWriter, t: HashTree): CborWriter {
   return w.value(t);
 }
 
-export function encodeHashTree(t: HashTree): Uint8Array {
-  return writeHashTree(new CborWriter(), t).finish();
-}
-
 /** Validates a decoded CBOR value as a hash tree (node tags, arities, byte strings, 32-byte pruned hashes). */
 export function hashTreeFromCbor(v: CborDecoded): HashTree | null {
   if (!Array.isArray(v) || v.length === 0) return null;
@@ -222,14 +208,5 @@ export function hashTreeFromCbor(v: CborDecoded): HashTree | null {
       return a.length === 2 && a[1] instanceof Uint8Array && a[1].length === 32 ? [4, a[1]] : null;
     default:
       return null;
-  }
-}
-
-/** Decodes a CBOR hash tree (tag 55799 allowed); null if it is not one. */
-export function decodeHashTree(bytes: Uint8Array): HashTree | null {
-  try {
-    return hashTreeFromCbor(decodeCbor(bytes));
-  } catch {
-    return null;
   }
 }

@@ -1,6 +1,8 @@
 /**
  * Canister-signature verifier for Node and browsers (not the canister: it uses @icp-sdk/core for the
- * certificate). IC interface spec "Canister signatures": a signature `{certificate, tree}` for public key
+ * certificate). The devnet checks requests signed under a canister-signature key with it
+ * (src/devnet/signature-schemes.ts), and the tests check the canister's delegations.
+ * IC interface spec "Canister signatures": a signature `{certificate, tree}` for public key
  * `DER(|cid|·cid·seed)` and message `m` is valid iff
  *
  * 1. `certificate` is a valid certificate ("Certification": BLS over `0x0D·"ic-state-root"·reconstruct(tree)`
@@ -19,13 +21,9 @@ import {
 } from '@icp-sdk/core/agent';
 import { Principal } from '@icp-sdk/core/principal';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { decodeCanisterSignature } from './canister-sig.ts';
-import { decodeCbor, isCborMap } from './cbor.ts';
-import {
-  type DelegationFields,
-  delegationSignaturePayload,
-  parseCanisterSigPublicKeyDer,
-} from './delegation.ts';
+import { bytesEqual } from '../encoding/bytes.ts';
+import { type CborDecoded, decodeCbor, isCborMap } from './cbor.ts';
+import { parseCanisterSigPublicKeyDer } from './delegation.ts';
 import { type HashTree, hashTreeFromCbor, isWellFormed, lookupPath, reconstruct } from './hash-tree.ts';
 
 export type VerifyFailureReason =
@@ -119,8 +117,29 @@ export interface VerifyOptions {
 
 const fail = (reason: VerifyFailureReason, detail: string): VerifyResult => ({ ok: false, reason, detail });
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
+export interface CanisterSignature {
+  readonly certificate: Uint8Array;
+  readonly tree: HashTree;
+}
+
+/**
+ * Parses a signature; null if it is not a map with a byte-string `certificate` and a valid hash tree `tree`.
+ * Other fields are ignored, as the IC's decoder does.
+ */
+export function decodeCanisterSignature(bytes: Uint8Array): CanisterSignature | null {
+  let v: CborDecoded;
+  try {
+    v = decodeCbor(bytes);
+  } catch {
+    return null;
+  }
+  if (!isCborMap(v)) return null;
+  const certificate = v.certificate;
+  const treeValue = v.tree;
+  if (!(certificate instanceof Uint8Array) || treeValue === undefined) return null;
+  const tree = hashTreeFromCbor(treeValue);
+  return tree ? { certificate, tree } : null;
+}
 
 /** Verifies a canister signature over `message` (the full signed bytes, not their hash). */
 export async function verifyCanisterSignature(
@@ -131,7 +150,7 @@ export async function verifyCanisterSignature(
 ): Promise<VerifyResult> {
   const key = parseCanisterSigPublicKeyDer(publicKeyDer);
   if (!key) return fail('MalformedKey', 'not a canister-signature public key (OID 1.3.6.1.4.1.56387.1.2)');
-  if (options.expectedCanisterId && !sameBytes(options.expectedCanisterId, key.canisterId)) {
+  if (options.expectedCanisterId && !bytesEqual(options.expectedCanisterId, key.canisterId)) {
     return fail('CanisterMismatch', 'the key belongs to another canister');
   }
 
@@ -155,7 +174,7 @@ export async function verifyCanisterSignature(
       `certificate has no certified_data for the canister (${certified.status})`,
     );
   }
-  if (!sameBytes(certified.value, reconstruct(sig.tree))) {
+  if (!bytesEqual(certified.value, reconstruct(sig.tree))) {
     return fail('CertifiedDataMismatch', 'certified_data differs from the signature tree root');
   }
 
@@ -163,14 +182,4 @@ export async function verifyCanisterSignature(
   if (found.status !== 'found') return fail('SignatureNotInTree', `sig path is ${found.status}`);
   if (found.value.length !== 0) return fail('SignatureNotInTree', 'sig path holds a non-empty value');
   return { ok: true, canisterId: key.canisterId, seed: key.seed };
-}
-
-/** Verifies a canister signature on a delegation (`0x1A·"ic-request-auth-delegation"·RIH(delegation)`). */
-export function verifyDelegationSignature(
-  publicKeyDer: Uint8Array,
-  delegation: DelegationFields,
-  signature: Uint8Array,
-  options: VerifyOptions,
-): Promise<VerifyResult> {
-  return verifyCanisterSignature(publicKeyDer, delegationSignaturePayload(delegation), signature, options);
 }

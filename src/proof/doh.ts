@@ -5,16 +5,16 @@
  * chain is validated by us, so a validating resolver must hand over bogus data instead of SERVFAIL, RFC 4035
  * §3.2.2) and an EDNS0 OPT record with DO (RFC 3225) and a 4096-byte payload size (RFC 6891 §6.2.5).
  *
- * Responses are parsed by src/dns/record.ts, so every record keeps its exact bytes. Browser-safe: only `fetch`,
- * `AbortController`, `btoa` and `setTimeout`; dns-packet calls `require('buffer')`, which browser bundlers resolve
- * to the `buffer` package (a dependency for that reason; test/proof-doh.test.ts runs a browser bundle without
- * Node's Buffer).
+ * Queries are written and responses parsed by src/dns/record.ts, so names with escaped dots or arbitrary bytes
+ * (RFC 1035 §5.1 `\.` and `\DDD`) and every RFC 3597 type number go out exactly, and every record keeps its
+ * exact bytes. Browser-safe: only `fetch`, `AbortController` and `setTimeout` (test/proof-doh.test.ts runs a
+ * browser bundle without Node's Buffer).
  */
-import dnsPacket from 'dns-packet';
+import { base64urlnopad } from '@scure/base';
 import { DnsFormatError } from '../dns/errors.ts';
-import { type Name, nameToText, nameToWire } from '../dns/name.ts';
-import { parseMessage } from '../dns/record.ts';
-import { CLASS_IN, typeToText } from '../dns/types.ts';
+import { type Name, nameToText } from '../dns/name.ts';
+import { encodeQueryMessage, encodeQuestion, FLAG, parseMessage } from '../dns/record.ts';
+import { typeToText } from '../dns/types.ts';
 import { asciiLowerByte } from '../encoding/ascii.ts';
 import type { Resolver, ResolverAnswer, ResolverErrorCode } from './resolver.ts';
 
@@ -32,59 +32,10 @@ export const DEFAULT_TIMEOUT_MS = 5_000;
 const MEDIA_TYPE = 'application/dns-message';
 /** A DNS message cannot be longer (RFC 1035 §4.2.2 length prefix; RFC 8484 §6). */
 const MAX_MESSAGE = 65_535;
-const FLAG_QR = 0x8000;
-const FLAG_TC = 0x0200;
 
-/** The question section: name, type, class IN (RFC 1035 §4.1.2). */
-function questionBytes(name: Name, type: number): Uint8Array {
-  const wire = nameToWire(name);
-  const out = new Uint8Array(wire.length + 4);
-  out.set(wire);
-  out[wire.length] = type >> 8;
-  out[wire.length + 1] = type & 0xff;
-  out[wire.length + 2] = CLASS_IN >> 8;
-  out[wire.length + 3] = CLASS_IN & 0xff;
-  return out;
-}
-
-/**
- * The query message. dns-packet writes the header and the OPT record; the question is spliced in from our own
- * encoder because dns-packet's name encoder splits text on "." and writes UTF-8, which cannot carry labels with
- * escaped dots or arbitrary bytes exactly (RFC 1035 §5.1 `\.` and `\DDD`), and its type table cannot carry every
- * RFC 3597 type number.
- */
+/** The query for (name, type): RD, CD and DO (see the module comment). */
 export function encodeQuery(name: Name, type: number): Uint8Array {
-  const header = dnsPacket.encode({
-    type: 'query',
-    id: 0,
-    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.CHECKING_DISABLED,
-    questions: [],
-    additionals: [
-      {
-        type: 'OPT',
-        name: '.',
-        udpPayloadSize: 4096,
-        extendedRcode: 0,
-        ednsVersion: 0,
-        flags: dnsPacket.DNSSEC_OK,
-        flag_do: true,
-        options: [],
-      },
-    ],
-  });
-  const q = questionBytes(name, type);
-  const out = new Uint8Array(header.length + q.length);
-  out.set(header.subarray(0, 12));
-  out[5] = 1; // QDCOUNT
-  out.set(q, 12);
-  out.set(header.subarray(12), 12 + q.length);
-  return out;
-}
-
-function base64url(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return encodeQueryMessage(name, type, FLAG.RD | FLAG.CD, true);
 }
 
 /** The response must answer our question (RFC 8484 §4.2 leaves matching to the client). */
@@ -128,7 +79,8 @@ async function queryOne(
               body: query as Uint8Array<ArrayBuffer>,
               signal: controller.signal,
             };
-      const target = method === 'GET' ? `${url}${url.includes('?') ? '&' : '?'}dns=${base64url(query)}` : url;
+      const target =
+        method === 'GET' ? `${url}${url.includes('?') ? '&' : '?'}dns=${base64urlnopad.encode(query)}` : url;
       res = await fetchFn(target, init);
     } catch (e) {
       if (timedOut) return fail('Timeout', `no response within ${timeoutMs} ms for ${what}`);
@@ -158,9 +110,9 @@ async function queryOne(
     if (body.length > MAX_MESSAGE) return fail('Malformed', `${body.length}-byte response for ${what}`);
     try {
       const msg = parseMessage(body);
-      if (!(msg.flags & FLAG_QR)) return fail('Malformed', `not a response (QR=0) for ${what}`);
-      if (msg.flags & FLAG_TC) return fail('Malformed', `truncated response (TC=1) for ${what}`);
-      if (!sameQuestion(body, questionBytes(name, type)))
+      if (!(msg.flags & FLAG.QR)) return fail('Malformed', `not a response (QR=0) for ${what}`);
+      if (msg.flags & FLAG.TC) return fail('Malformed', `truncated response (TC=1) for ${what}`);
+      if (!sameQuestion(body, encodeQuestion(name, type)))
         return fail('Malformed', `response to another question for ${what}`);
       return { kind: 'answer', rcode: msg.rcode, records: [...msg.answers, ...msg.authority] };
     } catch (e) {

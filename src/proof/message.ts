@@ -1,6 +1,8 @@
 /**
- * The one RFC 9102 proof a received message needs, built by the gateway before it relays the message, so the
- * canister verifies it in one step (protocol.md §4 `dns_proof`, §7).
+ * The one RFC 9102 proof a received message needs (protocol.md §4 `dns_proof`, §7): built by the gateway before it
+ * relays the message, so the canister verifies it in one step, and by the web app for a challenge that waits in
+ * NeedProof (§3), from the key names the canister lists there. Both go through `proofForNames`, so the page
+ * submits exactly what the gateway would have attached.
  *
  * Which names: exactly those the canister reads from a proof (src/challenge/flow.ts, src/verify-email.ts):
  * - the key record `<s>._domainkey.<d>` (RFC 6376 §3.6.2.1) of every candidate signature, the same candidates the
@@ -42,17 +44,19 @@ import {
   buildProofIn,
   encodeWithinLimits,
   mergeRecords,
+  type ProofErrorCode,
   type ProofResult,
-  QuerySession,
 } from './build.ts';
 import type { Resolver } from './resolver.ts';
+import { QuerySession } from './session.ts';
 
 export type NoProofReason = 'NoCandidates' | 'Insecure' | 'Bogus' | 'LookupFailed' | 'TooLarge';
 
 export type MessageProofOutcome =
   /** `names`: the names proven, lowercase without the trailing dot; every one validates `secure`. */
   | { kind: 'attached'; proof: Uint8Array; names: readonly string[]; detail: string }
-  | { kind: 'none'; reason: NoProofReason; detail: string };
+  /** `code`: for LookupFailed and TooLarge, the builder's code (the resolver's, or ProofTooLarge); else null. */
+  | { kind: 'none'; reason: NoProofReason; detail: string; code: ProofErrorCode | null };
 
 /** The names the canister will look up for a message, before any DNS. */
 export type MessageNames =
@@ -67,6 +71,8 @@ export type MessageNames =
       readonly dmarcName: string | null;
     }
   | { readonly ok: false; readonly detail: string };
+
+export type ProvableNames = Extract<MessageNames, { ok: true }>;
 
 /**
  * When no key name can be attached, the reason reported is the first of these that some key name has: the
@@ -86,6 +92,33 @@ interface NameOutcome {
   readonly status: NameStatus;
   readonly detail: string;
   readonly records: readonly ResourceRecord[];
+  /** Why its build failed, when it did. */
+  readonly code: ProofErrorCode | null;
+}
+
+const DOMAINKEY = '._domainkey.';
+
+/**
+ * The names to prove for mail from `fromDomain` signed with the keys `keyNames` (`<s>._domainkey.<d>`, lowercase,
+ * as the candidates name them and the canister lists them in NeedProof `key_names`): deduplicated, each key's d=
+ * read from its name (the last `._domainkey.`: a selector may hold `_domainkey`, a d= cannot).
+ * @throws TypeError for a name that is no DKIM key name (a caller bug, not DNS trouble).
+ */
+export function namesForKeys(fromDomain: string, keyNames: readonly string[]): ProvableNames {
+  const unique = [...new Set(keyNames)];
+  const keyDomains = unique.map((name) => {
+    const at = name.lastIndexOf(DOMAINKEY);
+    if (at <= 0) throw new TypeError(`not a DKIM key name: ${JSON.stringify(name)}`);
+    return name.slice(at + DOMAINKEY.length);
+  });
+  const dmarcName = `_dmarc.${fromDomain}`;
+  return {
+    ok: true,
+    fromDomain,
+    keyNames: unique,
+    keyDomains,
+    dmarcName: dmarcName.length <= MAX_DNS_NAME ? dmarcName : null,
+  };
 }
 
 /**
@@ -102,41 +135,30 @@ export function namesForMessage(message: Uint8Array, now: number): MessageNames 
   const fromDomain = from.value.domain;
   const selected = selectCandidates(parsed.message, fromDomain, now);
   if (!selected.ok) return { ok: false, detail: `${selected.code}: ${selected.detail}` };
-  const keyNames: string[] = [];
-  const keyDomains: string[] = [];
-  for (const c of selected.candidates) {
-    if (keyNames.includes(c.keyName)) continue;
-    keyNames.push(c.keyName);
-    keyDomains.push(c.sig.domain);
-  }
-  const dmarcName = `_dmarc.${fromDomain}`;
-  return {
-    ok: true,
+  return namesForKeys(
     fromDomain,
-    keyNames,
-    keyDomains,
-    dmarcName: dmarcName.length <= MAX_DNS_NAME ? dmarcName : null,
-  };
+    selected.candidates.map((c) => c.keyName),
+  );
 }
 
 /** What one build says about one name. */
 function outcomeOf(name: string, built: ProofResult, role: 'key' | 'dmarc'): NameOutcome {
   if (built.kind === 'error') {
     const status = built.code === 'ProofTooLarge' ? 'TooLarge' : 'LookupFailed';
-    return { name, status, detail: `${name}: ${built.code}: ${built.detail}`, records: [] };
+    return { name, status, detail: `${name}: ${built.code}: ${built.detail}`, records: [], code: built.code };
   }
   if (built.answer !== 'positive' && role === 'dmarc') {
-    return { name, status: 'absent', detail: `${name}: ${built.answer}`, records: [] };
+    return { name, status: 'absent', detail: `${name}: ${built.answer}`, records: [], code: null };
   }
   const v = built.verdict;
   if (v.verdict === 'secure')
-    return { name, status: 'secure', detail: `${name}: secure`, records: built.records };
+    return { name, status: 'secure', detail: `${name}: secure`, records: built.records, code: null };
   const why =
     built.answer === 'positive'
       ? `${v.reason ?? 'unsigned'}: ${v.detail}`
       : `no such record (${built.answer})`;
   const status = v.verdict === 'insecure' ? 'Insecure' : 'Bogus';
-  return { name, status, detail: `${name}: DNSSEC ${v.verdict}: ${why}`, records: [] };
+  return { name, status, detail: `${name}: DNSSEC ${v.verdict}: ${why}`, records: [], code: null };
 }
 
 async function build(
@@ -150,20 +172,28 @@ async function build(
     owner = nameFromText(`${name}.`);
   } catch (e) {
     if (!(e instanceof DnsFormatError)) throw e;
-    return { name, status: 'Bogus', detail: `${name}: not a DNS name: ${e.message}`, records: [] };
+    const detail = `${name}: not a DNS name: ${e.message}`;
+    return { name, status: 'Bogus', detail, records: [], code: null };
   }
   return outcomeOf(name, await buildProofIn(session, owner, TYPE.TXT, opts), role);
 }
 
-/** The reason to report when none of `keys` is secure (NONE_REASON_ORDER). */
-function mostTelling(keys: readonly NameOutcome[]): NoProofReason {
-  return NONE_REASON_ORDER.find((r) => keys.some((k) => k.status === r)) ?? 'Bogus';
+/** The outcome to report when none of `keys` is secure: the first reason of NONE_REASON_ORDER some key has. */
+function mostTelling(keys: readonly NameOutcome[]): MessageProofOutcome {
+  const reason = NONE_REASON_ORDER.find((r) => keys.some((k) => k.status === r)) ?? 'Bogus';
+  const code = keys.find((k) => k.status === reason)?.code ?? null;
+  return none(reason, keys.map((k) => k.detail).join('; '), code);
 }
 
-const none = (reason: NoProofReason, detail: string): MessageProofOutcome => ({
+const none = (
+  reason: NoProofReason,
+  detail: string,
+  code: ProofErrorCode | null = null,
+): MessageProofOutcome => ({
   kind: 'none',
   reason,
   detail,
+  code,
 });
 
 /**
@@ -180,6 +210,21 @@ export async function proofForMessage(
 ): Promise<MessageProofOutcome> {
   const wanted = namesForMessage(message, opts.now);
   if (!wanted.ok) return none('NoCandidates', wanted.detail);
+  return proofForNames(wanted, resolver, opts);
+}
+
+/**
+ * Builds the one merged proof of `wanted` (namesForMessage, or namesForKeys for what a NeedProof challenge
+ * lists), at `opts.now`.
+ *
+ * @example
+ * const out = await proofForNames(namesForKeys(need.domain, need.key_names), resolver, opts);
+ */
+export async function proofForNames(
+  wanted: ProvableNames,
+  resolver: Resolver,
+  opts: BuildOptions,
+): Promise<MessageProofOutcome> {
   try {
     return await proveNames(wanted, resolver, opts);
   } catch (e) {
@@ -191,31 +236,35 @@ export async function proofForMessage(
 }
 
 async function proveNames(
-  wanted: Extract<MessageNames, { ok: true }>,
+  wanted: ProvableNames,
   resolver: Resolver,
   opts: BuildOptions,
 ): Promise<MessageProofOutcome> {
   const session = new QuerySession(resolver);
-  const noDmarcName: NameOutcome = { name: '_dmarc', status: 'absent', detail: 'no DMARC name', records: [] };
+  const noDmarcName: NameOutcome = {
+    name: '_dmarc',
+    status: 'absent',
+    detail: 'no DMARC name',
+    records: [],
+    code: null,
+  };
   const [dmarc, keys] = await Promise.all([
     wanted.dmarcName === null ? noDmarcName : build(session, wanted.dmarcName, 'dmarc', opts),
     Promise.all(wanted.keyNames.map((k) => build(session, k, 'key', opts))),
   ]);
   const secure = keys.filter((k) => k.status === 'secure');
-  if (secure.length === 0) {
-    return none(mostTelling(keys), keys.map((k) => k.detail).join('; '));
-  }
+  if (secure.length === 0) return mostTelling(keys);
   const strictKey = secure.some(
     (k) => wanted.keyDomains[wanted.keyNames.indexOf(k.name)] === wanted.fromDomain,
   );
   if (dmarc.status !== 'secure' && dmarc.status !== 'absent' && !strictKey) {
     const why = `the secure keys align with ${wanted.fromDomain} only under its DMARC record`;
-    return none(dmarc.status, `${dmarc.detail} (${why})`);
+    return none(dmarc.status, `${dmarc.detail} (${why})`, dmarc.code);
   }
   const included = dmarc.status === 'secure' ? [...secure, dmarc] : secure;
   const records = mergeRecords(included.map((o) => o.records));
   const encoded = encodeWithinLimits(records, 0, session.queries);
-  if (!('chain' in encoded)) return none('TooLarge', encoded.detail);
+  if (!('chain' in encoded)) return none('TooLarge', encoded.detail, encoded.code);
 
   // Read back exactly as the canister will (src/challenge/flow.ts judgeWithProof): cold cache, default RSA floor.
   const reader = proofLookup(encoded.chain, { anchors: opts.anchors, now: opts.now, crypto: opts.crypto });

@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { type _SERVICE, idlFactory, init } from '../../canister/declarations/waxseal.did.ts';
 import type { IcHostOptions } from '../../src/host/host.ts';
 import { type Backend, type BackendActor, chooseBackend } from '../../src/host/index.ts';
-import { verifyDelegationSignature } from '../../src/identity/verify.ts';
+import { verifyDelegationSignature } from './ic-certificates.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const WASM = join(ROOT, 'build', 'waxseal.wasm');

@@ -49,6 +49,8 @@ export interface MailJob {
   key: DkimKeyName;
   headers: string[];
   timestamp: number;
+  /** c= as header/body; dkimpy's relaxed/relaxed when omitted. */
+  canonicalize?: `${'simple' | 'relaxed'}/${'simple' | 'relaxed'}`;
 }
 
 /** Signs every job in one python process; returns the signed messages as binary strings (CRLF). */
@@ -113,20 +115,20 @@ export async function emailProof(
 
 /**
  * A Waxseal challenge email from `from` with the nonce in the Subject, signed by dkimpy as `d=<domain>; s=sel`
- * (Ed25519; the domain defaults to the From domain).
+ * (Ed25519; the domain defaults to the From domain, `key` and `selector` choose another published key).
  */
 export function challengeMail(
   from: string,
   nonce: string,
   to: string,
-  opts: { domain?: string; headers?: string[]; body?: string } = {},
+  opts: { domain?: string; headers?: string[]; body?: string; key?: DkimKeyName; selector?: string } = {},
 ): Uint8Array {
   const [signed] = signMail([
     {
       message: compose({ from, subject: `Waxseal ${nonce}`, to, ...(opts.body ? { body: opts.body } : {}) }),
       domain: opts.domain ?? from.split('@')[1]!,
-      selector: 'sel',
-      key: 'ed25519',
+      selector: opts.selector ?? 'sel',
+      key: opts.key ?? 'ed25519',
       headers: opts.headers ?? ['from', 'to', 'subject', 'date', 'message-id'],
       timestamp: VERIFY_TIME - 60,
     },

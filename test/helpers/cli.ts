@@ -31,6 +31,14 @@ export async function waxseal(...args: string[]): Promise<CliResult> {
   }
 }
 
+/** `waxseal ...args` for a command that prints JSON: the result and its stdout parsed ({} when empty). */
+export async function waxsealJson(
+  ...args: string[]
+): Promise<{ r: CliResult; out: ReturnType<typeof JSON.parse> }> {
+  const r = await waxseal(...args);
+  return { r, out: r.stdout ? JSON.parse(r.stdout) : {} };
+}
+
 /** A fresh temporary directory, and `writeTmp(name, data)` that writes a file in it and returns its path. */
 export function tmpFiles(prefix: string): {
   dir: string;

@@ -2,7 +2,8 @@
 
 Reads JSON from stdin: {"jobs": [{"message": str, "domain": str, "selector": str, "key": str (Ed25519 seed in
 base64, or an RSA private key in PKCS#1 PEM), "algorithm": "ed25519-sha256" | "rsa-sha256", "headers": [str],
-"timestamp": int}]} and writes {"signed": [str]} (CRLF messages).
+"timestamp": int, "canonicalize": "header/body" (optional, default "relaxed/relaxed")}]} and writes
+{"signed": [str]} (CRLF messages).
 """
 import json
 import sys
@@ -24,7 +25,7 @@ def main():
                 job["domain"].encode(),
                 job["key"].encode(),
                 signature_algorithm=job["algorithm"].encode(),
-                canonicalize=(b"relaxed", b"relaxed"),
+                canonicalize=tuple(c.encode() for c in job.get("canonicalize", "relaxed/relaxed").split("/")),
                 include_headers=[h.encode() for h in job["headers"]],
             )
         finally:

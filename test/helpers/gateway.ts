@@ -128,11 +128,6 @@ export const MAIL_HOST = 'mail.waxseal.localhost';
 /** An unsigned message for the SMTP suites (CRLF; the canister stores it as a mail with no known nonce). */
 export const PLAIN_MESSAGE = `From: a@sender.test\r\nTo: register@${MAIL_HOST}\r\nSubject: hello\r\n\r\nbody\r\n`;
 
-export function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
-  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
-  return r.Ok;
-}
-
 /** The state name of a ChallengeStatus variant. */
 export const stateOf = (status: object): string => Object.keys(status)[0]!;
 

@@ -163,6 +163,26 @@ describe('canonicalizeBody properties', () => {
       { numRuns: 1500 },
     );
   });
+
+  it('relaxed body of arbitrary bytes (bare CR and LF included) is §3.4.4 applied line by line', () => {
+    /** The rule as written: per CRLF-terminated line, WSP runs to one SP, WSP at the end removed; then empty lines at the end removed. */
+    const oracle = (body: string) => {
+      const lines = body.split('\r\n').map((l) => l.replace(/[ \t]+/g, ' ').replace(/ $/, ''));
+      while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+      return lines.length === 0 ? '' : `${lines.join('\r\n')}\r\n`;
+    };
+    const long = fc
+      .array(fc.constantFrom('  ', ' \t', '\t', ' \r\n', 'word ', 'x', '\r\n', '\r', '\n', ' '), {
+        maxLength: 200,
+      })
+      .map((parts) => binaryToBytes(parts.join('')));
+    fc.assert(
+      fc.property(fc.oneof(anyBody, long), (body) => {
+        expect(bytesToBinary(canonicalizeBody(body, 'relaxed'))).toBe(oracle(bytesToBinary(body)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
 
 describe('canonicalizeHeader properties', () => {

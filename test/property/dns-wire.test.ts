@@ -9,8 +9,9 @@ import { base32hexnopad } from '@scure/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DnsFormatError } from '../../src/dns/errors.ts';
-import { type Name, nameFromText, ROOT } from '../../src/dns/name.ts';
-import { canonicalRdata, rdataFromText, rdataToText, type Token } from '../../src/dns/rdata.ts';
+import { canonicalName, type Name, nameFromText, nameKey, nameToText, ROOT } from '../../src/dns/name.ts';
+import { canonicalRdata } from '../../src/dns/rdata.ts';
+import { rdataFromText, rdataToText, type Token } from '../../src/dns/rdata-text.ts';
 import {
   encodeChain,
   encodeRecord,
@@ -522,6 +523,16 @@ describe('truncation', () => {
         }
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('name keys', () => {
+  it('nameKey is the presentation form of the lowercased name, for any label bytes', () => {
+    fc.assert(
+      fc.property(nameArb, (name) => {
+        expect(nameKey(name)).toBe(nameToText(canonicalName(name)));
+      }),
     );
   });
 });

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DnsFormatError } from '../../src/dns/errors.ts';
 import { type Name, nameFromText, nameToText, ROOT } from '../../src/dns/name.ts';
-import { rdataToText } from '../../src/dns/rdata.ts';
+import { rdataToText } from '../../src/dns/rdata-text.ts';
 import { type ResourceRecord, recordToText } from '../../src/dns/record.ts';
 import { typeToText } from '../../src/dns/types.ts';
 import { parseZoneFile } from '../../src/dns/zone-file.ts';
