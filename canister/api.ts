@@ -4,7 +4,7 @@
  * typed answer and the update changes nothing it had not already committed (modules validate before writing).
  * Any other exception is a bug and traps, which rolls the message back.
  */
-import { canisterSelf, msgCaller, time } from 'azle';
+import { canisterSelf, IDL, msgArgData, msgCaller, time } from 'azle';
 import type { ApiError } from './candid.ts';
 import { currentConfig } from './config.ts';
 import { type AuthContext, IdentityError } from './identities.ts';
@@ -37,4 +37,16 @@ export const caller = msgCaller;
 /** IC time in nanoseconds. */
 export function now(): bigint {
   return time();
+}
+
+/**
+ * The arguments of a `manual` method, decoded as Azle decodes those of the others (the same decoder, the same
+ * "Failed to decode Candid bytes" trap), for methods that reply manually to save the encoding of their result.
+ */
+export function decodeArgs<T extends unknown[]>(types: IDL.Type[]): T {
+  try {
+    return IDL.decode(types, msgArgData()) as unknown as T;
+  } catch (error) {
+    throw new Error(`Failed to decode Candid bytes: ${error}`);
+  }
 }

@@ -1,9 +1,10 @@
 /**
  * A small Candid value writer (Candid spec §"Binary format", M and the value encodings of text, nat64, blob, vec,
  * record and variant) for replies whose automatic encoding is too costly in QuickJS: @dfinity/candid's `IDL.encode`
- * spends about 20 M instructions on the nested `ChallengeStatus` type, mostly on the type table. The type table
- * (the reply's prefix) is computed once by `IDL.encode` itself, so only values are written here. No Azle imports:
- * test/candid-values.test.ts checks it byte for byte against `IDL.encode`.
+ * spends about 20 M instructions on the nested `ChallengeStatus` type (polled by `email_challenge_status`, returned
+ * inside `SubmitProofResult`), mostly on the type table. The type table (the reply's prefix) is computed once by
+ * `IDL.encode` itself, so only values are written here. No Azle imports: test/candid-values.test.ts checks it byte
+ * for byte against `IDL.encode`.
  */
 
 export type CandidShape =
@@ -86,7 +87,7 @@ function write(shape: CandidShape, value: unknown, out: Out): void {
 }
 
 /** The value bytes of `value` (without the DIDL header and type table). */
-export function encodeValue(shape: CandidShape, value: unknown): Uint8Array {
+function encodeValue(shape: CandidShape, value: unknown): Uint8Array {
   const out = new Out();
   write(shape, value, out);
   return out.done();
@@ -161,12 +162,37 @@ export const CHALLENGE_STATUS_SHAPE: CandidShape = {
   ],
 };
 
+/** `SubmitProofResult` of candid/waxseal.did: the status, or an `ApiError`. */
+export const SUBMIT_PROOF_RESULT_SHAPE: CandidShape = {
+  kind: 'variant',
+  fields: [
+    ['Ok', CHALLENGE_STATUS_SHAPE],
+    [
+      'Err',
+      {
+        kind: 'record',
+        fields: [
+          ['code', text],
+          ['message', text],
+        ],
+      },
+    ],
+  ],
+};
+
 /**
- * The reply prefix (DIDL, type table, argument types) for a single value of a type, cut from a full encoding of a
- * null-payload variant value whose value part is its one-byte index.
+ * A writer of one reply type: the prefix (DIDL, type table, argument types) is cut once from `IDL.encode` of a
+ * `sample` value (the encoding minus the sample's value bytes); each reply then only writes its value.
  */
-export function replyPrefix(encodedNullVariant: Uint8Array): Uint8Array {
-  return encodedNullVariant.slice(0, encodedNullVariant.length - 1);
+export function replyWriter(shape: CandidShape, encodedSample: Uint8Array, sample: unknown) {
+  const prefix = encodedSample.slice(0, encodedSample.length - encodeValue(shape, sample).length);
+  return (value: unknown): Uint8Array => {
+    const bytes = encodeValue(shape, value);
+    const reply = new Uint8Array(prefix.length + bytes.length);
+    reply.set(prefix);
+    reply.set(bytes, prefix.length);
+    return reply;
+  };
 }
 
 const TEXT_ARG = [0x44, 0x49, 0x44, 0x4c, 0x00, 0x01, 0x71];

@@ -5,8 +5,9 @@
  * minute, and after an upgrade the certified data is reset to the map of the delegations that must outlive it
  * (email recoveries that are RecoveryReady, re-added by email.ts).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+
 import { certifiedDataSet, dataCertificate } from 'azle';
+import { sha256 } from '../src/crypto/sha256.ts';
 import { delegationSignatureCbor } from '../src/identity/canister-sig.ts';
 import {
   canisterSigPublicKeyDer,

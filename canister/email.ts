@@ -4,6 +4,7 @@
  * src/challenge/flow.ts; this module stores their results, binds addresses and prepares delegations.
  */
 import { call, canisterSelf, IDL, time as icNow, type Principal, setTimer } from 'azle';
+import { completeResolving } from '../src/challenge/doh-path.ts';
 import { quorumLookup } from '../src/challenge/doh-quorum.ts';
 import {
   checkRequestBounds,
@@ -11,25 +12,19 @@ import {
   validateEnvelope,
   validateRequest,
 } from '../src/challenge/envelope.ts';
-import {
-  completeResolving,
-  type Decision,
-  type FlowContext,
-  failed,
-  nonceOfMessage,
-  receiveEmail,
-  recoveryReady,
-  setupComplete,
-  submitProof,
-} from '../src/challenge/flow.ts';
+import { type FlowContext, receiveEmail } from '../src/challenge/flow.ts';
 import { isNonce, makeNonce, NONCE_RANDOM_BYTES } from '../src/challenge/nonce.ts';
+import { nonceOfMessage } from '../src/challenge/precheck.ts';
+import { submitProof } from '../src/challenge/proof-submission.ts';
 import { ChallengeStore } from '../src/challenge/store.ts';
+import { type Decision, failed, recoveryReady, setupComplete } from '../src/challenge/transitions.ts';
 import type { Challenge, ChallengeState } from '../src/challenge/types.ts';
 import { pureCrypto } from '../src/crypto/pure.ts';
 import type { TxtAnswer } from '../src/dns/lookup.ts';
 import { zoneKeyCache } from '../src/dnssec/chain.ts';
-import { parseAnchors } from '../src/dnssec/dnskey.ts';
+import { parseAnchors, type TrustAnchor } from '../src/dnssec/dnskey.ts';
 import { parseAddress } from '../src/mail/address.ts';
+import { parseMessage } from '../src/mail/message.ts';
 import { currentConfig } from './config.ts';
 import { addSignature, certifySignatures, checkSessionKey, prepareDelegation } from './delegations.ts';
 import { dohAllowed, resolveTxt } from './doh.ts';
@@ -40,6 +35,7 @@ import {
   IdentityError,
   markRecovered,
 } from './identities.ts';
+import { CallMeter } from './metering.ts';
 import { registerMetric } from './metrics.ts';
 import { salt } from './salt.ts';
 import { incrementLabeled, labeledCounters, MEMORY, stableKv } from './state.ts';
@@ -124,11 +120,19 @@ export function challengeStatus(nonce: string, now: bigint): ChallengeState {
   return store.status(nonce, now);
 }
 
-function flowContext(now: bigint): FlowContext {
+/** The configured anchors, parsed once per configuration (config.ts replaces the array on install and upgrade). */
+let anchorsParsed: { from: readonly string[]; anchors: readonly TrustAnchor[] } | undefined;
+
+function flowContext(now: bigint, meter: CallMeter): FlowContext {
+  const configured = currentConfig().root_anchors;
+  if (anchorsParsed?.from !== configured) {
+    anchorsParsed = { from: configured, anchors: parseAnchors(configured.join('\n')) };
+  }
   return {
     now,
-    anchors: parseAnchors(currentConfig().root_anchors.join('\n')),
-    crypto: pureCrypto,
+    anchors: anchorsParsed.anchors,
+    crypto: meter.crypto(pureCrypto),
+    meter,
     keyCache,
     dohAllowed,
     twoPhase: true,
@@ -217,6 +221,7 @@ export function validateSmtpEnvelope(envelope: { mail_from: string; rcpt_to: str
 /**
  * `smtp_request`: envelope and bounds, then the email is judged against the challenge its Subject names. Every
  * verification outcome, an unknown nonce included, is `Ok`: the gateway learns nothing; the outcome is stored.
+ * The message is parsed here once, for the nonce, and the parse is handed to the flow.
  */
 export async function receiveSmtp(
   request: {
@@ -226,18 +231,22 @@ export async function receiveSmtp(
   },
   now: bigint,
   ctx: CompletionContext,
+  meter: CallMeter,
 ): Promise<SmtpOutcome | null> {
   const checked = validateRequest(request, currentConfig().mail_hosts);
   if (!checked.ok) return { code: checked.code, message: checked.message };
-  const nonce = nonceOfMessage(request.message);
-  const challenge = nonce === null ? null : store.get(nonce, now);
-  if (!challenge) return null;
+  const parsed = meter.sync('parse', () => parseMessage(request.message));
+  // An unparsable message names no challenge: it cannot be attributed, so nothing is stored.
+  const nonce = parsed.ok ? nonceOfMessage(parsed.message) : null;
+  const challenge = nonce === null ? null : meter.sync('store', () => store.get(nonce, now));
+  if (!parsed.ok || !challenge) return null;
   const decision = await receiveEmail(
     challenge,
-    { message: request.message, flow: checked.flow, proof: request.dns_proof },
-    flowContext(now),
+    { message: parsed.message, flow: checked.flow, proof: request.dns_proof },
+    flowContext(now, meter),
   );
-  apply(challenge, request.message, decision, now, ctx);
+  meter.sync('store', () => apply(challenge, request.message, decision, now, ctx));
+  if (decision.kind !== 'unchanged') meter.finish();
   return null;
 }
 
@@ -247,18 +256,20 @@ export async function submitChallengeProof(
   proof: Uint8Array,
   now: bigint,
   ctx: CompletionContext,
+  meter: CallMeter,
 ): Promise<ChallengeState> {
   const bounds = checkRequestBounds({ message: new Uint8Array(0), dns_proof: proof });
   if (bounds) throw new IdentityError('ProofTooLarge', bounds.message);
-  const challenge = store.get(nonce, now);
+  const challenge = meter.sync('store', () => store.get(nonce, now));
   if (challenge?.state.kind !== 'NeedProof') {
     throw new IdentityError('NotAwaitingProof', 'this challenge is not waiting for a proof');
   }
-  const message = store.message(nonce, now);
+  const message = meter.sync('store', () => store.message(nonce, now));
   if (!message) throw new IdentityError('NotAwaitingProof', 'the message of this challenge is gone');
-  const decision = await submitProof(challenge, message, proof, flowContext(now));
+  const decision = await submitProof(challenge, message, proof, flowContext(now, meter));
   if (decision.kind === 'unchanged') throw new IdentityError(decision.code, decision.message);
-  apply(challenge, message, decision, now, ctx);
+  meter.sync('store', () => apply(challenge, message, decision, now, ctx));
+  meter.finish();
   return store.status(nonce, now);
 }
 
@@ -290,12 +301,19 @@ async function resolveChallenge(nonce: string, ctx: CompletionContext): Promise<
   const names = start.state.names;
   const answers = await Promise.all(names.map((n) => resolveTxt(n, icNow)));
   const results = new Map<string, TxtAnswer>(names.map((n, i) => [n, answers[i]!]));
+  const meter = new CallMeter('doh_completion', false);
   const now = icNow();
   const challenge = store.get(nonce, now);
   const message = store.message(nonce, now);
   if (!challenge || !message) return;
-  const decision = await completeResolving(challenge, message, quorumLookup(results), flowContext(now));
+  const decision = await completeResolving(
+    challenge,
+    message,
+    quorumLookup(results),
+    flowContext(now, meter),
+  );
   apply(challenge, message, decision, now, ctx);
+  if (decision.kind !== 'unchanged') meter.finish();
 }
 
 registerMetric({

@@ -6,8 +6,9 @@
  * and makes `identity_info` one read; StableBTreeMap has no key-range scan to page a separate log with.
  * The reverse index maps SHA-256(lowercase address) to the identity, so an address is never stored twice.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+
 import { type Principal, StableBTreeMap } from 'azle';
+import { sha256 } from '../src/crypto/sha256.ts';
 import {
   canisterSigPublicKeyDer,
   MAX_PRINCIPAL_LENGTH,

@@ -18,7 +18,7 @@ import {
   query,
   update,
 } from 'azle';
-import { asyncResult, authContext, now, result } from './api.ts';
+import { asyncResult, authContext, decodeArgs, now, result } from './api.ts';
 import {
   AnchorResult,
   type AuditEntry,
@@ -38,7 +38,12 @@ import {
   SubmitProofResult,
   UnitResult,
 } from './candid.ts';
-import { CHALLENGE_STATUS_SHAPE, decodeCanonicalTextArg, encodeValue, replyPrefix } from './candid-values.ts';
+import {
+  CHALLENGE_STATUS_SHAPE,
+  decodeCanonicalTextArg,
+  replyWriter,
+  SUBMIT_PROOF_RESULT_SHAPE,
+} from './candid-values.ts';
 import { currentConfig, installConfig, upgradeConfig } from './config.ts';
 import { certifySignatures, getDelegation, prepareDelegation, resetSignatures } from './delegations.ts';
 import { dohTransform, HttpOutcallResponse, TransformArgs } from './doh.ts';
@@ -49,6 +54,7 @@ import {
   receiveSmtp,
   recoveryChallenge,
   resumeChallenges,
+  type SmtpOutcome,
   submitChallengeProof,
   validateSmtpEnvelope,
 } from './email.ts';
@@ -61,14 +67,26 @@ import {
   removeAddress,
   removeAuthenticator,
 } from './identities.ts';
+import { CallMeter } from './metering.ts';
 import { armSaltTimer, requireSalt, salt } from './salt.ts';
 import { counterValue, incrementCounter } from './state.ts';
 import { statusView } from './status.ts';
 
-/** DIDL header and type table of a `ChallengeStatus` reply, computed once per heap (module load). */
-const STATUS_REPLY_PREFIX = replyPrefix(new Uint8Array(IDL.encode([ChallengeStatus], [{ Expired: null }])));
+/** Reply writers whose type tables are computed once per heap (module load); see candid-values.ts. */
+const statusReply = replyWriter(
+  CHALLENGE_STATUS_SHAPE,
+  new Uint8Array(IDL.encode([ChallengeStatus], [{ Expired: null }])),
+  { Expired: null },
+);
+const submitProofReply = replyWriter(
+  SUBMIT_PROOF_RESULT_SHAPE,
+  new Uint8Array(IDL.encode([SubmitProofResult], [{ Ok: { Expired: null } }])),
+  { Ok: { Expired: null } },
+);
+/** The reply of every delivered email (refusals are rare and encoded by IDL.encode). */
+const SMTP_OK_REPLY = new Uint8Array(IDL.encode([SmtpResponse], [{ Ok: null }]));
 
-import { warmEd25519 } from './warmup.ts';
+import { warmCrypto } from './warmup.ts';
 
 export default class {
   /** Install: the argument's fields override the defaults (config.ts `defaultConfig`). */
@@ -77,7 +95,7 @@ export default class {
     installConfig(arg[0]);
     resetSignatures();
     certifySignatures();
-    warmEd25519();
+    warmCrypto();
     armSaltTimer();
   }
 
@@ -86,7 +104,7 @@ export default class {
   postUpgrade(arg: [] | [Config]): void {
     upgradeConfig(arg[0]);
     resetSignatures();
-    warmEd25519();
+    warmCrypto();
     armSaltTimer();
     resumeChallenges();
   }
@@ -196,16 +214,20 @@ export default class {
   email_challenge_status(): void {
     const arg = msgArgData();
     const nonce = decodeCanonicalTextArg(arg) ?? (IDL.decode([IDL.Text], arg) as [string])[0];
-    const value = encodeValue(CHALLENGE_STATUS_SHAPE, statusView(challengeStatus(nonce, now())));
-    const reply = new Uint8Array(STATUS_REPLY_PREFIX.length + value.length);
-    reply.set(STATUS_REPLY_PREFIX);
-    reply.set(value, STATUS_REPLY_PREFIX.length);
-    msgReply(reply);
+    msgReply(statusReply(statusView(challengeStatus(nonce, now()))));
   }
 
-  @update([IDL.Text, IDL.Vec(IDL.Nat8)], SubmitProofResult)
-  async email_challenge_submit_proof(nonce: string, proof: Uint8Array): Promise<SubmitProofResult> {
-    return asyncResult(async () => statusView(await submitChallengeProof(nonce, proof, now(), completion())));
+  /** Replies manually, like email_challenge_status: the status it returns is the same costly type. */
+  @update([IDL.Text, IDL.Vec(IDL.Nat8)], SubmitProofResult, { manual: true })
+  async email_challenge_submit_proof(): Promise<void> {
+    const meter = new CallMeter('email_challenge_submit_proof', true);
+    const [nonce, proof] = meter.sync('candid_decode', () =>
+      decodeArgs<[string, Uint8Array]>([IDL.Text, IDL.Vec(IDL.Nat8)]),
+    );
+    const result = await asyncResult(async () =>
+      statusView(await submitChallengeProof(nonce, proof, now(), completion(), meter)),
+    );
+    msgReply(submitProofReply(result));
   }
 
   @query([IDL.Text, IDL.Vec(IDL.Nat8), IDL.Nat64], GetDelegationResult)
@@ -241,18 +263,13 @@ export default class {
     return refused ? { Err: refused } : { Ok: null };
   }
 
-  @update([SmtpRequest], SmtpResponse)
-  async smtp_request(request: SmtpRequest): Promise<SmtpResponse> {
-    const gateways = currentConfig().gateway_principals;
-    if (gateways.length > 0 && !gateways.some((g) => g.compareTo(msgCaller()) === 'eq')) {
-      return { Err: { code: 554, message: 'this canister accepts mail only from its configured gateways' } };
-    }
-    const refused = await receiveSmtp(
-      { envelope: request.envelope, message: request.message, dns_proof: request.dns_proof[0] ?? null },
-      now(),
-      completion(),
-    );
-    return refused ? { Err: refused } : { Ok: null };
+  /** Replies manually: every delivered email gets the same precomputed `Ok`. */
+  @update([SmtpRequest], SmtpResponse, { manual: true })
+  async smtp_request(): Promise<void> {
+    const meter = new CallMeter('smtp_request', true);
+    const [request] = meter.sync('candid_decode', () => decodeArgs<[SmtpRequest]>([SmtpRequest]));
+    const refused = await smtpRequest(request, meter);
+    msgReply(refused ? new Uint8Array(IDL.encode([SmtpResponse], [{ Err: refused }])) : SMTP_OK_REPLY);
   }
 
   /** Reduces a DoH response to its sorted TXT answer so that every replica sees the same bytes (protocol.md §8). */
@@ -282,6 +299,23 @@ function infoView(identity: Identity): IdentityInfo {
       }),
     ),
   };
+}
+
+/** The gateway rule (protocol.md §4: only configured gateways, when any), then the email. */
+function smtpRequest(request: SmtpRequest, meter: CallMeter): Promise<SmtpOutcome | null> {
+  const gateways = currentConfig().gateway_principals;
+  if (gateways.length > 0 && !gateways.some((g) => g.compareTo(msgCaller()) === 'eq')) {
+    return Promise.resolve({
+      code: 554,
+      message: 'this canister accepts mail only from its configured gateways',
+    });
+  }
+  return receiveSmtp(
+    { envelope: request.envelope, message: request.message, dns_proof: request.dns_proof[0] ?? null },
+    now(),
+    completion(),
+    meter,
+  );
 }
 
 function completion() {

@@ -5,14 +5,17 @@
  */
 import { defaultCrypto } from '#crypto-default';
 import type { CryptoBackend } from './crypto/backend.ts';
+import type { BodyHashes } from './dkim/body-hash.ts';
 import type { SignatureResult } from './dkim/result.ts';
+import type { SignatureParses } from './dkim/signature.ts';
 import { verifyDkim } from './dkim/verify.ts';
 import { isAligned } from './dmarc/alignment.ts';
 import { type DmarcRecord, type Policy, selectDmarcRecord } from './dmarc/record.ts';
 import type { TxtLookup } from './dns/lookup.ts';
 import { parseFrom } from './mail/from.ts';
-import { type Message, type MessageErrorCode, parseMessage } from './mail/message.ts';
+import { type Message, type MessageErrorCode, parsedMessage } from './mail/message.ts';
 import { checkOccurrences } from './mail/occurrence.ts';
+import { type Meter, UNMETERED } from './meter.ts';
 
 export type EmailReason =
   | 'Accepted'
@@ -51,6 +54,11 @@ export interface EmailVerdict {
 export interface VerifyOptions {
   /** Default: the node backend in Node, the pure backend elsewhere (src/crypto/backend.ts). */
   readonly crypto?: CryptoBackend;
+  /** The body hashes of this message, when the caller has already started them (src/dkim/body-hash.ts). */
+  readonly bodyHashes?: BodyHashes;
+  /** The parses of its DKIM-Signature fields at `now`, when the caller has made some (src/dkim/signature.ts). */
+  readonly signatures?: SignatureParses;
+  readonly meter?: Meter;
 }
 
 const NO_DMARC: DmarcOutcome = {
@@ -76,31 +84,45 @@ function rejected(reason: EmailReason, detail: string, partial: Partial<EmailVer
   };
 }
 
-async function discoverDmarc(domain: string, lookup: TxtLookup) {
+async function discoverDmarc(domain: string, lookup: TxtLookup, meter: Meter) {
   const answer = await lookup(`_dmarc.${domain}`);
-  if (answer.kind === 'txt') return selectDmarcRecord(answer.records);
+  if (answer.kind === 'txt') return meter.sync('dmarc', () => selectDmarcRecord(answer.records));
   if (answer.kind === 'nxdomain') return { kind: 'none' as const, detail: 'no DMARC record' };
   // Without the record the strict rule applies, which every DMARC policy also accepts: safe to continue.
   return { kind: 'temperror' as const, detail: answer.detail };
 }
 
 /**
- * Verifies a raw message (CRLF line endings, as received) at `now` (unix seconds).
+ * Verifies a message at `now` (unix seconds): the raw bytes (CRLF line endings, as received), or the message
+ * parseMessage made of them, so that a caller that has parsed it already does not pay twice.
  * Acceptance needs one signature that passes, covers Subject, and aligns with the From domain: under the
  * record's adkim= when a DMARC record exists, else only when d= equals the From domain exactly.
+ *
+ * @example
+ * const verdict = await verifyEmail(raw, lookup, Date.now() / 1000);
+ * if (verdict.accepted) console.log(verdict.from, verdict.signatures[verdict.acceptedSignature!]);
  */
 export async function verifyEmail(
-  bytes: Uint8Array,
+  input: Uint8Array | Message,
   lookup: TxtLookup,
   now: number,
   options: VerifyOptions = {},
 ): Promise<EmailVerdict> {
   const crypto = options.crypto ?? defaultCrypto;
-  const parsed = parseMessage(bytes);
+  const meter = options.meter ?? UNMETERED;
+  const parsed = parsedMessage(input, meter);
   if (!parsed.ok) return rejected(parsed.error.code, parsed.error.detail);
-  const message = parsed.message;
+  const { message } = parsed;
 
-  const signatures = await verifyDkim({ message, lookup, crypto, now });
+  const signatures = await verifyDkim({
+    message,
+    lookup,
+    crypto,
+    now,
+    meter,
+    ...(options.bodyHashes ? { bodyHashes: options.bodyHashes } : {}),
+    ...(options.signatures ? { signatures: options.signatures } : {}),
+  });
   const passing = signatures.filter((s) => s.result === 'pass');
   const dkim = signatures.length === 0 ? 'none' : passing.length > 0 ? 'pass' : 'fail';
   const base = { signatures, dkim, message } as const;
@@ -113,10 +135,12 @@ export async function verifyEmail(
   if (!from?.ok) return rejected('MalformedFromHeader', from?.detail ?? 'no From', base);
   const fromDomain = from.value.domain;
 
-  const found = await discoverDmarc(fromDomain, lookup);
+  const found = await discoverDmarc(fromDomain, lookup, meter);
   const record = found.kind === 'record' ? found.record : null;
   const mode = record?.adkim ?? 's';
-  const aligned = passing.filter((s) => s.domain !== null && isAligned(s.domain, fromDomain, mode));
+  const aligned = meter.sync('dmarc', () =>
+    passing.filter((s) => s.domain !== null && isAligned(s.domain, fromDomain, mode)),
+  );
   const dmarc: DmarcOutcome = {
     result: record ? (aligned.length > 0 ? 'pass' : 'fail') : 'none',
     policy: record?.p ?? null,

@@ -5,15 +5,17 @@ import { describe, expect, it } from 'vitest';
 import {
   CHALLENGE_STATUS_SHAPE,
   decodeCanonicalTextArg,
-  encodeValue,
   fieldId,
-  replyPrefix,
+  replyWriter,
+  SUBMIT_PROOF_RESULT_SHAPE,
 } from '../canister/candid-values.ts';
 import { idlFactory } from '../canister/declarations/waxseal.did.ts';
 
 // The ChallengeStatus type as the generated bindings define it (the return type of email_challenge_status).
 const service = idlFactory({ IDL }) as unknown as { _fields: [string, IDL.FuncClass][] };
-const statusType = service._fields.find(([name]) => name === 'email_challenge_status')![1].retTypes[0]!;
+const returnType = (method: string) => service._fields.find(([name]) => name === method)![1].retTypes[0]!;
+const statusType = returnType('email_challenge_status');
+const submitProofType = returnType('email_challenge_submit_proof');
 
 const textArb = fc.string({ maxLength: 40 });
 /** fc.record builds null-prototype objects, which IDL.encode refuses; spread them into plain ones. */
@@ -52,12 +54,34 @@ describe('Candid value writer', () => {
   });
 
   it('encodes every ChallengeStatus exactly like IDL.encode', () => {
-    const prefix = replyPrefix(new Uint8Array(IDL.encode([statusType], [{ Expired: null }])));
+    const sample = { Expired: null };
+    const reply = replyWriter(
+      CHALLENGE_STATUS_SHAPE,
+      new Uint8Array(IDL.encode([statusType], [sample])),
+      sample,
+    );
     fc.assert(
       fc.property(statusArb, (status) => {
-        const expected = new Uint8Array(IDL.encode([statusType], [status]));
-        const ours = new Uint8Array([...prefix, ...encodeValue(CHALLENGE_STATUS_SHAPE, status)]);
-        expect(ours).toEqual(expected);
+        expect(reply(status)).toEqual(new Uint8Array(IDL.encode([statusType], [status])));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('encodes every SubmitProofResult (a status, or an ApiError) exactly like IDL.encode', () => {
+    const sample = { Ok: { Pending: null } };
+    const reply = replyWriter(
+      SUBMIT_PROOF_RESULT_SHAPE,
+      new Uint8Array(IDL.encode([submitProofType], [sample])),
+      sample,
+    );
+    const resultArb = fc.oneof(
+      statusArb.map((Ok) => ({ Ok })),
+      fc.record({ code: textArb, message: textArb }).map((Err) => ({ Err: plain(Err) })),
+    );
+    fc.assert(
+      fc.property(resultArb, (result) => {
+        expect(reply(result)).toEqual(new Uint8Array(IDL.encode([submitProofType], [result])));
       }),
       { numRuns: 300 },
     );

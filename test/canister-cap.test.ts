@@ -20,6 +20,7 @@ import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHALLENGE_CAP, CHALLENGE_TTL } from '../src/challenge/types.ts';
 import { type Deployed, deploy, metricsText, metricValue } from './helpers/canister.ts';
+import { ok } from './helpers/result.ts';
 
 const HOST = 'mail.waxseal.test';
 const NS = 1_000_000_000n;
@@ -42,11 +43,6 @@ beforeAll(async () => {
   c = await deploy({ mail_hosts: [HOST] }, undefined, { now: T0 });
 }, 120_000);
 afterAll(async () => c?.backend.tearDown());
-
-function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
-  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
-  return r.Ok;
-}
 
 let prepared = 0;
 async function prepare(tag: string) {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type _SERVICE, idlFactory } from '../canister/declarations/waxseal.did.ts';
 import { type Backend, chooseBackend } from '../src/host/index.ts';
 import { encodeInit, type InitConfig, WASM } from './helpers/canister.ts';
+import { ok } from './helpers/result.ts';
 
 const owner = Ed25519KeyIdentity.generate();
 const DOH = (quorum: number, cacheSeconds: number, providers = 5) => ({
@@ -33,11 +34,6 @@ afterAll(async () => backend?.tearDown());
 const install = (config: InitConfig) => backend.install(WASM, { arg: encodeInit(config) });
 const actor = (id: Awaited<ReturnType<typeof install>>) =>
   backend.createActor<_SERVICE>(idlFactory, id, { identity: owner });
-
-function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
-  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
-  return r.Ok;
-}
 
 describe('install argument', () => {
   it.each([

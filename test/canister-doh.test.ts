@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Deployed, deploy, encodeInit, metricsText, metricValue, WASM } from './helpers/canister.ts';
 import { deliverChallengeMail, VERIFY_TIME } from './helpers/challenge-mail.ts';
 import { type DnsStack, freePort, startDnsStack } from './helpers/dns-servers.ts';
+import { ok } from './helpers/result.ts';
 
 const HOST = 'mail.waxseal.test';
 const DOMAIN = 'unsigned.wxtest';
@@ -35,11 +36,6 @@ beforeAll(async () => {
   });
 }, 60_000);
 afterAll(async () => stack?.stop());
-
-function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
-  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
-  return r.Ok;
-}
 
 function dohSettings(allowedDomains: string[], providers: string[], cacheSeconds = 3600) {
   return {

@@ -21,6 +21,7 @@ import {
   ZONE_WITHOUT_DMARC,
 } from './helpers/challenge-mail.ts';
 import { GENERATED_DIR } from './helpers/dns-servers.ts';
+import { ok } from './helpers/result.ts';
 
 const HOST = 'mail.waxseal.test';
 const ORIGIN = 'https://app.waxseal.test';
@@ -36,11 +37,6 @@ beforeAll(async () => {
   });
 }, 120_000);
 afterAll(async () => c?.backend.tearDown());
-
-function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
-  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
-  return r.Ok;
-}
 
 const gateway = () => c.actor(Ed25519KeyIdentity.generate());
 

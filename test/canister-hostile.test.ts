@@ -34,6 +34,7 @@ import { sessionKeyKind } from '../src/identity/session-key.ts';
 import { LIMITS } from '../src/limits.ts';
 import { parseAddress } from '../src/mail/address.ts';
 import { type Deployed, deploy, metricsText, metricValue } from './helpers/canister.ts';
+import { ok } from './helpers/result.ts';
 
 const MAIL_HOST = 'mail.waxseal.test';
 const ORIGIN = 'https://app.waxseal.test';
@@ -62,11 +63,6 @@ type Who = 'owner' | 'stranger' | 'anonymous';
 const WHO: readonly Who[] = ['owner', 'stranger', 'anonymous'];
 const identityOf = (who: Who) => (who === 'owner' ? owner : who === 'stranger' ? stranger : undefined);
 const actor = (who: Who = 'anonymous') => c.actor(identityOf(who));
-
-function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
-  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
-  return r.Ok;
-}
 
 async function newIdentity(): Promise<bigint> {
   const a = ok(await actor('owner').create_identity());

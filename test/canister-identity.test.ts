@@ -5,8 +5,9 @@
 import { DelegationChain, DelegationIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { Principal } from '@icp-sdk/core/principal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyDelegationSignature } from '../src/identity/verify.ts';
 import { type Deployed, deploy } from './helpers/canister.ts';
+import { verifyDelegationSignature } from './helpers/ic-certificates.ts';
+import { ok } from './helpers/result.ts';
 
 let c: Deployed;
 const alice = Ed25519KeyIdentity.generate();
@@ -17,11 +18,6 @@ beforeAll(async () => {
   c = await deploy({ app_origin: ORIGIN, mail_hosts: ['mail.waxseal.test'], identity_number_start: 20_000n });
 }, 120_000);
 afterAll(async () => c?.backend.tearDown());
-
-function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
-  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
-  return r.Ok;
-}
 
 describe('identities', () => {
   it('refuses an anonymous caller', async () => {

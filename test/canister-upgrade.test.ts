@@ -20,17 +20,13 @@ import {
 } from './helpers/canister.ts';
 import { deliverChallengeMail, emailProof, VERIFY_TIME } from './helpers/challenge-mail.ts';
 import { GENERATED_DIR } from './helpers/dns-servers.ts';
+import { ok } from './helpers/result.ts';
 
 const HOST = 'mail.waxseal.test';
 const ORIGIN = 'https://app.waxseal.test';
 const ANCHOR_LINES = readFileSync(join(GENERATED_DIR, 'anchors.ds'), 'utf8').trim().split('\n');
 const NS = 1_000_000_000n;
 const owner = Ed25519KeyIdentity.generate();
-
-function ok<T>(r: { Ok: T } | { Err: { code: string; message: string } }): T {
-  if ('Err' in r) throw new Error(`${r.Err.code}: ${r.Err.message}`);
-  return r.Ok;
-}
 
 describe('upgrade', () => {
   let c: Deployed;

@@ -25,11 +25,14 @@ import {
   submitProof,
   txtRdataToString,
 } from '../src/challenge/index.ts';
+import type { CryptoBackend } from '../src/crypto/backend.ts';
 import { pureCrypto } from '../src/crypto/pure.ts';
 import type { TxtAnswer } from '../src/dns/lookup.ts';
 import { nameFromText, nameToText } from '../src/dns/name.ts';
 import { encodeChain, type ResourceRecord } from '../src/dns/record.ts';
 import { TYPE } from '../src/dns/types.ts';
+import { parseMessage } from '../src/mail/message.ts';
+import type { Meter, Phase } from '../src/meter.ts';
 import {
   ANCHORS,
   bytes,
@@ -532,5 +535,79 @@ describe('DoH path (protocol.md §8)', () => {
       ),
     );
     expect(unsupported.code).toBe('DomainNotSupported');
+  });
+});
+
+describe('work per event (issue 13: parse once, hash each body once)', () => {
+  /** A meter that counts the steps entered per phase, and a backend that notes the phase of each SHA-256. */
+  function counting() {
+    const entered = new Map<Phase, number>();
+    const open: Phase[] = [];
+    const run = <T>(phase: Phase, step: () => T): T => {
+      entered.set(phase, (entered.get(phase) ?? 0) + 1);
+      open.push(phase);
+      try {
+        return step();
+      } finally {
+        open.pop();
+      }
+    };
+    const meter: Meter = { sync: run, task: run };
+    const hashedIn: (Phase | undefined)[] = [];
+    const crypto: CryptoBackend = {
+      ...pureCrypto,
+      sha256: (data) => {
+        hashedIn.push(open[open.length - 1]);
+        return pureCrypto.sha256(data);
+      },
+    };
+    return { ctx: { ...CTX, meter, crypto }, entered, hashedIn };
+  }
+
+  it('the raw message is parsed once; a parsed one is handed through, and the decision is the same', async () => {
+    const proof = await emailProof('rsa2048.wxtest', ['rsa']);
+    const raw = counting();
+    const fromBytes = await receiveEmail(
+      pending('rsa', 'setup').challenge,
+      { message: mail('rsa'), flow: 'setup', proof: proof.chain },
+      raw.ctx,
+    );
+    expect(fromBytes.kind).toBe('verified');
+    expect(raw.entered.get('parse')).toBe(1);
+    // The proof's parse, then every name the verdict reads validated in one step before it.
+    expect(raw.entered.get('dnssec')).toBe(2);
+    expect(raw.entered.get('body_hash')).toBe(1);
+    expect(raw.hashedIn.filter((p) => p === 'body_hash')).toHaveLength(1);
+
+    const parsed = parseMessage(mail('rsa'));
+    if (!parsed.ok) throw new Error('unparsable');
+    const handed = counting();
+    const fromMessage = await receiveEmail(
+      pending('rsa', 'setup').challenge,
+      { message: parsed.message, flow: 'setup', proof: proof.chain },
+      handed.ctx,
+    );
+    expect(fromMessage).toEqual(fromBytes);
+  });
+
+  it('NeedProof, then the proof: each event parses the message once and hashes its body once', async () => {
+    const { store, challenge } = pending('ed25519', 'setup');
+    const first = counting();
+    const waiting = apply(
+      store,
+      challenge,
+      await receiveEmail(challenge, { message: mail('ed25519'), flow: 'setup' }, first.ctx),
+      mail('ed25519'),
+    );
+    expect(waiting.state.kind).toBe('NeedProof');
+    expect(first.entered.get('parse')).toBe(1);
+    expect(first.hashedIn.filter((p) => p === 'body_hash')).toHaveLength(1);
+
+    const second = counting();
+    const proof = await emailProof('ed25519.wxtest', ['sel']);
+    const d = await submitProof(waiting, mail('ed25519'), proof.chain, second.ctx);
+    expect(d.kind).toBe('verified');
+    expect(second.entered.get('parse')).toBe(1);
+    expect(second.hashedIn.filter((p) => p === 'body_hash')).toHaveLength(1);
   });
 });

@@ -12,10 +12,10 @@ import {
   decodeChallenge,
   encodeChallenge,
 } from '../src/challenge/codec.ts';
-import { failed } from '../src/challenge/flow.ts';
 import { compareBytes, memoryKv } from '../src/challenge/kv.ts';
 import { makeNonce } from '../src/challenge/nonce.ts';
 import { ChallengeStore, type StoreMaps } from '../src/challenge/store.ts';
+import { failed } from '../src/challenge/transitions.ts';
 import {
   CHALLENGE_CAP,
   CHALLENGE_CODES,

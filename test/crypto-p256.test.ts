@@ -10,7 +10,8 @@ import { numberToBytesBE } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mulAdd, type Point, p256Verify, wnaf } from '../src/crypto/p256.ts';
+import { mulAdd, type Point, p256Verify } from '../src/crypto/p256.ts';
+import { wnaf } from '../src/crypto/wnaf.ts';
 import { bytesToBigInt } from '../src/encoding/bytes.ts';
 
 const { Point: NoblePoint } = p256;

@@ -380,7 +380,8 @@ export interface _SERVICE {
     SubmitProofResult
   >,
   /**
-   * Removes the identity's recovery address (authorized callers only).
+   * Removes the identity's recovery address (authorized callers only); `LastWayIn` when the identity has no
+   * authenticator left, since the address is then its only way in.
    */
   'email_credential_remove' : ActorMethod<[bigint], UnitResult>,
   /**
@@ -433,7 +434,8 @@ export interface _SERVICE {
     PrepareDelegationResult
   >,
   /**
-   * Removes an authenticator (authorized callers only); the last one cannot be removed.
+   * Removes an authenticator (authorized callers only). The last one goes only while a recovery address is set
+   * (`LastAuthenticator` otherwise): an identity always keeps one way in.
    */
   'remove_authenticator' : ActorMethod<[bigint, Principal], UnitResult>,
   /**

@@ -10,7 +10,7 @@
  * Pure: the parsed message, the From domain and `now` in; candidates or a typed refusal, with the checks, out.
  */
 import { keyRecordName } from '../dkim/key.ts';
-import { type DkimSignature, parseSignature } from '../dkim/signature.ts';
+import { type DkimSignature, type SignatureParses, signatureParses } from '../dkim/signature.ts';
 import { isAligned } from '../dmarc/alignment.ts';
 import { LIMITS } from '../limits.ts';
 import { fieldsNamed, type Message } from '../mail/message.ts';
@@ -55,8 +55,16 @@ export function sigLabel(index: number): string {
 
 const check = (status: CheckStatus, name: string, detail: string): Check => ({ name, status, detail });
 
-/** The candidates among `message`'s DKIM-Signature fields for a From domain of `fromDomain`, at `now` (unix s). */
-export function selectCandidates(message: Message, fromDomain: string, now: number): CandidateSelection {
+/**
+ * The candidates among `message`'s DKIM-Signature fields for a From domain of `fromDomain`, at `now` (unix s);
+ * `parses` lets the caller keep the signature parses for the verification that follows.
+ */
+export function selectCandidates(
+  message: Message,
+  fromDomain: string,
+  now: number,
+  parses: SignatureParses = signatureParses(now),
+): CandidateSelection {
   const checks: Check[] = [];
   const stop = (code: CandidateRefusal, detail: string): CandidateSelection => {
     checks.push(check('Fail', 'dkim', detail));
@@ -69,7 +77,7 @@ export function selectCandidates(message: Message, fromDomain: string, now: numb
   /** Why each signature whose d= could align failed to parse (expired, bad tags, …), first one first. */
   const alignedInvalid: string[] = [];
   fields.forEach((field, index) => {
-    const p = parseSignature(field.value, now);
+    const p = parses(field);
     const label = `${sigLabel(index)} candidate`;
     if (!p.ok) {
       const d = p.labels.domain;

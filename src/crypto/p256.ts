@@ -16,8 +16,9 @@
  * It is variable-time, which is fine for verification: every input is public.
  */
 import { invert } from '@noble/curves/abstract/modular.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToBigInt } from '../encoding/bytes.ts';
+import { sha256 } from './sha256.ts';
+import { wnaf } from './wnaf.ts';
 
 const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -106,36 +107,6 @@ const mod = (a: bigint): bigint => {
 };
 
 let gTable: Point[] | undefined;
-
-/**
- * Width-w non-adjacent form of k ≥ 0, least significant digit first: odd digits in (−2^(w−1), 2^(w−1)) with at
- * least w − 1 zeros after each. Done on the binary string, so the loop uses small numbers instead of BigInts.
- */
-export function wnaf(k: bigint, w: number): Int8Array {
-  const text = k.toString(2);
-  const bits = new Uint8Array(text.length + 2 * w);
-  for (let i = 0; i < text.length; i++) bits[i] = text.charCodeAt(text.length - 1 - i) - 48;
-  const digits = new Int8Array(bits.length);
-  const full = 1 << w;
-  for (let i = 0; i < text.length + w; ) {
-    if (bits[i] === 0) {
-      i++;
-      continue;
-    }
-    let value = 0;
-    for (let j = w - 1; j >= 0; j--) value = value * 2 + bits[i + j]!;
-    if (value >= full / 2) {
-      value -= full;
-      let carry = i + w;
-      while (bits[carry] === 1) bits[carry++] = 0;
-      bits[carry] = 1;
-    }
-    digits[i] = value;
-    for (let j = 0; j < w; j++) bits[i + j] = 0;
-    i += w;
-  }
-  return digits;
-}
 
 function plus(acc: Point | null, table: readonly Point[], digit: number): Point | null {
   const entry = table[(Math.abs(digit) - 1) >> 1]!;

@@ -1,17 +1,20 @@
 /**
- * Pure-JS backend on @noble/* and BigInt RSA: what the canister (QuickJS, no crypto.subtle) uses.
- * Ed25519 uses RFC 8032 strict verification (zip215: false) and ECDSA accepts high-S signatures, matching
- * OpenSSL (under the WebCrypto and node backends) so that every backend gives identical verdicts.
+ * Pure-JS backend: what the canister (QuickJS, no crypto.subtle) uses. SHA-256, RSA, P-256 and Ed25519 are this
+ * project's own code shaped for that interpreter (sha256.ts, rsa.ts, p256.ts, ed25519.ts); SHA-384, Ed448 and
+ * P-384 are @noble's.
+ * Ed25519 uses RFC 8032 strict verification (@noble's zip215: false) and ECDSA accepts high-S signatures,
+ * matching OpenSSL (under the WebCrypto and node backends) so that every backend gives identical verdicts.
  */
 
 import { ed448 } from '@noble/curves/ed448.js';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { p384 } from '@noble/curves/nist.js';
-import { sha256, sha384 } from '@noble/hashes/sha2.js';
+import { sha384 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '../encoding/bytes.ts';
 import type { CryptoBackend } from './backend.ts';
+import { ed25519Verify } from './ed25519.ts';
 import { p256Verify } from './p256.ts';
-import { rsaPkcs1VerifyDigest } from './rsa.ts';
+import { rsaPkcs1Sha256Verify } from './rsa.ts';
+import { sha256 } from './sha256.ts';
 
 const SEC1_UNCOMPRESSED = new Uint8Array([0x04]);
 
@@ -28,14 +31,8 @@ export const pureCrypto: CryptoBackend = {
   sha256: (data) => Promise.resolve(sha256(data)),
   sha384: (data) => Promise.resolve(sha384(data)),
   rsaPkcs1Sha256Verify: (key, message, signature) =>
-    safe(() => rsaPkcs1VerifyDigest(key, sha256(message), signature)),
-  ed25519Verify: (publicKey, message, signature) =>
-    safe(
-      () =>
-        publicKey.length === 32 &&
-        signature.length === 64 &&
-        ed25519.verify(signature, message, publicKey, { zip215: false }),
-    ),
+    safe(() => rsaPkcs1Sha256Verify(key, message, signature)),
+  ed25519Verify: (publicKey, message, signature) => safe(() => ed25519Verify(publicKey, message, signature)),
   ed448Verify: (publicKey, message, signature) =>
     safe(
       () =>

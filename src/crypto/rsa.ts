@@ -2,10 +2,17 @@
  * RSASSA-PKCS1-v1_5 verification with SHA-256 (RFC 8017 §8.2.2, §9.2) on BigInt, for runtimes without
  * WebCrypto (the canister). The comparison is over the whole encoded message, so no parsing of the
  * decrypted block is needed (the RFC's recommended "encode and compare" approach).
+ *
+ * Shaped for the canister's interpreter (QuickJS), where `%` of a 4096-bit product by a 2048-bit modulus costs
+ * about 1.9 M instructions and a 2048-bit product about 0.1 M: the modular exponentiation reduces by Barrett's
+ * method (Menezes et al., Handbook of Applied Cryptography, Algorithm 14.42, base 2), one division for the
+ * constant and two products per step instead of a division. A 2048-bit verification with e = 65537 drops from
+ * about 40 M to about 10 M instructions.
  */
-import { bytesEqual, bytesToBigInt } from '../encoding/bytes.ts';
+import { bytesToBigInt } from '../encoding/bytes.ts';
 import type { RsaPublicKey } from './backend.ts';
 import { bitLength } from './rsa-key.ts';
+import { sha256 } from './sha256.ts';
 
 /** DER DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1). */
 const SHA256_DIGEST_INFO = new Uint8Array([
@@ -13,26 +20,26 @@ const SHA256_DIGEST_INFO = new Uint8Array([
   0x20,
 ]);
 
-function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
-  let result = 1n;
-  let b = base % mod;
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % mod;
-    e >>= 1n;
-    if (e > 0n) b = (b * b) % mod;
-  }
-  return result;
+/**
+ * x mod n for 0 ≤ x < 2^(2k), where k is the bit length of n and mu = ⌊2^(2k) / n⌋ (HAC 14.42 with b = 2):
+ * the quotient estimate is at most two below the true one, so at most two subtractions finish it.
+ */
+function barrett(x: bigint, n: bigint, k: bigint, mu: bigint): bigint {
+  let r = x - (((x >> (k - 1n)) * mu) >> (k + 1n)) * n;
+  while (r >= n) r -= n;
+  return r;
 }
 
-function bigIntToFixed(v: bigint, len: number): Uint8Array | null {
-  const out = new Uint8Array(len);
-  let x = v;
-  for (let i = len - 1; i >= 0; i--) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
+/** base^exp mod n for 0 ≤ base < n, n > 1, by left-to-right square-and-multiply. */
+function modPow(base: bigint, exp: bigint, n: bigint): bigint {
+  const k = BigInt(n.toString(2).length);
+  const mu = (1n << (2n * k)) / n;
+  let result = base;
+  for (const bit of exp.toString(2).slice(1)) {
+    result = barrett(result * result, n, k, mu);
+    if (bit === '1') result = barrett(result * base, n, k, mu);
   }
-  return x === 0n ? out : null;
+  return exp === 0n ? 1n : result;
 }
 
 /** Builds EM = 0x00 01 FF…FF 00 ‖ DigestInfo ‖ H for a k-byte modulus (RFC 8017 §9.2 step 5). */
@@ -57,14 +64,17 @@ export function rsaInputsAcceptable(key: RsaPublicKey, signature: Uint8Array): b
   return key.n.length > 0 && signature.length === key.n.length && !eBelow3;
 }
 
-export function rsaPkcs1VerifyDigest(key: RsaPublicKey, hash: Uint8Array, signature: Uint8Array): boolean {
+function rsaPkcs1VerifyDigest(key: RsaPublicKey, hash: Uint8Array, signature: Uint8Array): boolean {
   if (!rsaInputsAcceptable(key, signature)) return false;
-  const k = key.n.length;
   const n = bytesToBigInt(key.n);
-  const e = bytesToBigInt(key.e);
   const s = bytesToBigInt(signature);
   if (n < 3n || s >= n) return false;
-  const m = bigIntToFixed(modPow(s, e, n), k);
-  const em = emsaPkcs1Sha256(hash, k);
-  return m !== null && em !== null && bytesEqual(m, em);
+  const em = emsaPkcs1Sha256(hash, key.n.length);
+  // m < n < 256^k, so m equals the k-byte EM exactly when they are the same integer (RFC 8017 §4.1 I2OSP).
+  return em !== null && modPow(s, bytesToBigInt(key.e), n) === bytesToBigInt(em);
+}
+
+/** RSASSA-PKCS1-v1_5 with SHA-256 over `message` (RFC 8017 §8.2.2). */
+export function rsaPkcs1Sha256Verify(key: RsaPublicKey, message: Uint8Array, signature: Uint8Array): boolean {
+  return rsaPkcs1VerifyDigest(key, sha256(message), signature);
 }

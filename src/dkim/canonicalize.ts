@@ -3,6 +3,7 @@
  * bodies (§3.4.3, §3.4.4, with erratum 1384: the relaxed form of an empty body is empty).
  * Bodies are processed as bytes; header fields as binary strings (one char per byte).
  */
+import { bytesToBinary } from '../encoding/bytes.ts';
 import { trimEndWsp } from '../encoding/whitespace.ts';
 import type { Canon } from './signature.ts';
 
@@ -43,26 +44,59 @@ function simpleBody(body: Uint8Array): Uint8Array {
   return endsWithCrlf ? body.subarray(0, end + 2) : out;
 }
 
+/**
+ * The next occurrence at or after a position of any of `patterns` in `text` (or `text.length`). Each pattern is
+ * searched again only once the position passes its last hit, so the whole text is scanned once per pattern.
+ */
+function occurrences(text: string, patterns: readonly string[]) {
+  const hits = patterns.map((p) => text.indexOf(p));
+  return (from: number): number => {
+    let first = text.length;
+    for (let i = 0; i < hits.length; i++) {
+      let at = hits[i]!;
+      if (at !== -1 && at < from) {
+        at = text.indexOf(patterns[i]!, from);
+        hits[i] = at;
+      }
+      if (at !== -1 && at < first) first = at;
+    }
+    return first;
+  };
+}
+
+/** Where relaxed canonicalization changes a body: a TAB, two WSP in a row, WSP at the end of a line. */
+const RELAXED_CHANGES = ['\t', '  ', ' \r\n'] as const;
+
+/**
+ * §3.4.4: WSP at the end of a line is removed, every other run of WSP becomes one SP, then the empty lines at
+ * the end go. Only the runs that change are visited: the body is searched for them with the string's native
+ * indexOf and copied around them, because a JS loop over every byte costs the canister about 4 k instructions
+ * per byte.
+ */
 function relaxedBody(body: Uint8Array): Uint8Array {
+  const text = bytesToBinary(body);
   const out = new Uint8Array(body.length + 2);
   let o = 0;
-  let pendingSpace = false;
-  for (let i = 0; i < body.length; i++) {
-    const b = body[i]!;
-    if (b === SP || b === TAB) {
-      pendingSpace = true;
-    } else if (b === CR && body[i + 1] === LF) {
-      pendingSpace = false; // whitespace at the end of a line is removed
-      out[o++] = CR;
-      out[o++] = LF;
-      i++;
-    } else {
-      if (pendingSpace) out[o++] = SP;
-      pendingSpace = false;
-      out[o++] = b;
-    }
+  let pos = 0;
+  const nextChange = occurrences(text, RELAXED_CHANGES);
+  let next = nextChange(0);
+  while (next < text.length) {
+    let start = next;
+    while (start > pos && isWsp(body[start - 1]!)) start--;
+    let end = next;
+    while (end < body.length && isWsp(body[end]!)) end++;
+    out.set(body.subarray(pos, start), o);
+    o += start - pos;
+    const endsLine = end === body.length || (body[end] === CR && body[end + 1] === LF);
+    if (!endsLine) out[o++] = SP;
+    pos = end;
+    next = nextChange(pos);
   }
-  // A line with trailing WSP and no CRLF at the very end: drop the WSP (it ends a line).
+  // A single WSP before the end of a body without a final CRLF also ends a line.
+  let tail = body.length;
+  while (tail > pos && isWsp(body[tail - 1]!)) tail--;
+  out.set(body.subarray(pos, tail), o);
+  o += tail - pos;
   const trimmed = out.subarray(0, o);
   const end = contentEnd(trimmed);
   if (end === 0) return new Uint8Array(0);
@@ -71,6 +105,8 @@ function relaxedBody(body: Uint8Array): Uint8Array {
   out[end + 1] = LF;
   return out.subarray(0, end + 2);
 }
+
+const isWsp = (b: number): boolean => b === SP || b === TAB;
 
 /** Canonical body bytes (before any l= truncation). */
 export function canonicalizeBody(body: Uint8Array, canon: Canon): Uint8Array {

@@ -8,11 +8,17 @@ import type { TxtLookup } from '../dns/lookup.ts';
 import { binaryToBytes, bytesEqual } from '../encoding/bytes.ts';
 import { LIMITS } from '../limits.ts';
 import type { HeaderField, Message } from '../mail/message.ts';
-import { canonicalizeBody } from './canonicalize.ts';
+import { type Meter, UNMETERED } from '../meter.ts';
+import { type BodyHashes, bodyHashes } from './body-hash.ts';
 import { headerHashInput } from './header-hash.ts';
 import { type DkimKey, keyRecordName, parseKeyRecord } from './key.ts';
 import { CHECK_NAMES, type Check, type DkimReason, REASON_RESULT, type SignatureResult } from './result.ts';
-import { type DkimSignature, parseSignature, type SignatureLabels } from './signature.ts';
+import {
+  type DkimSignature,
+  type SignatureLabels,
+  type SignatureParses,
+  signatureParses,
+} from './signature.ts';
 
 export interface VerifyContext {
   readonly message: Message;
@@ -20,10 +26,12 @@ export interface VerifyContext {
   readonly crypto: CryptoBackend;
   /** Unix seconds. */
   readonly now: number;
+  /** The message's body hashes, when a caller has started them (default: made here). */
+  readonly bodyHashes?: BodyHashes;
+  /** The parses of its DKIM-Signature fields at `now`, when a caller has made some (default: made here). */
+  readonly signatures?: SignatureParses;
+  readonly meter?: Meter;
 }
-
-/** Canonical body hashes shared by the signatures of one message (same c= body and l= hash once). */
-type BodyHashCache = Map<string, Promise<{ hash: Uint8Array; unsigned: number } | null>>;
 
 function finish(
   index: number,
@@ -71,32 +79,18 @@ async function fetchKey(sig: DkimSignature, ctx: VerifyContext): Promise<KeyStep
   return { ok: true, key: parsed.key, detail: `${name}: ${size}` };
 }
 
-function bodyHash(sig: DkimSignature, ctx: VerifyContext, cache: BodyHashCache) {
-  const id = `${sig.bodyCanon}/${sig.bodyLength ?? ''}`;
-  let entry = cache.get(id);
-  if (!entry) {
-    const canonical = canonicalizeBody(ctx.message.body, sig.bodyCanon);
-    if (sig.bodyLength !== null && sig.bodyLength > canonical.length) {
-      entry = Promise.resolve(null);
-    } else {
-      const signed = sig.bodyLength === null ? canonical : canonical.subarray(0, sig.bodyLength);
-      const unsigned = canonical.length - signed.length;
-      entry = ctx.crypto.sha256(signed).then((hash) => ({ hash, unsigned }));
-    }
-    cache.set(id, entry);
-  }
-  return entry;
-}
-
 async function verifyOne(
   field: HeaderField,
   index: number,
   ctx: VerifyContext,
-  cache: BodyHashCache,
+  hashes: BodyHashes,
+  meter: Meter,
+  parses: SignatureParses,
 ): Promise<SignatureResult> {
-  const parsed = parseSignature(field.value, ctx.now);
+  const parsed = parses(field);
   if (!parsed.ok) return finish(index, parsed.labels, parsed.checks, parsed.reason, parsed.detail, null);
-  const { sig, labels, checks } = parsed;
+  const { sig, labels } = parsed;
+  const checks = [...parsed.checks];
   const stop = (name: Check['name'], reason: DkimReason, detail: string, unsigned: number | null = null) => {
     checks.push({ name, status: 'Fail', detail });
     return finish(index, labels, checks, reason, detail, unsigned);
@@ -106,7 +100,7 @@ async function verifyOne(
   if (!key.ok) return stop('key', key.reason, key.detail);
   checks.push({ name: 'key', status: 'Pass', detail: key.detail });
 
-  const body = await bodyHash(sig, ctx, cache);
+  const body = await meter.sync('body_hash', () => hashes(sig));
   if (!body) return stop('body-hash', 'BodyLengthExceeded', `l=${sig.bodyLength} exceeds the canonical body`);
   if (!bytesEqual(body.hash, sig.bodyHash)) {
     return stop('body-hash', 'BodyHashMismatch', 'the body does not match bh=', body.unsigned);
@@ -117,13 +111,18 @@ async function verifyOne(
     detail: body.unsigned === 0 ? 'whole body signed' : `${body.unsigned} body bytes after l= are unsigned`,
   });
 
-  const input = binaryToBytes(
-    headerHashInput(ctx.message.headers, field, sig.signedHeaders, sig.headerCanon),
+  const { crypto } = ctx;
+  const k = key.key;
+  const input = meter.sync('header_hash', () =>
+    binaryToBytes(headerHashInput(ctx.message.headers, field, sig.signedHeaders, sig.headerCanon)),
   );
-  const ok =
-    key.key.type === 'rsa'
-      ? await ctx.crypto.rsaPkcs1Sha256Verify(key.key.rsa, input, sig.signature)
-      : await ctx.crypto.ed25519Verify(key.key.raw, await ctx.crypto.sha256(input), sig.signature);
+  let ok: boolean;
+  if (k.type === 'rsa') {
+    ok = await meter.sync('signature', () => crypto.rsaPkcs1Sha256Verify(k.rsa, input, sig.signature));
+  } else {
+    const digest = await meter.sync('header_hash', () => crypto.sha256(input));
+    ok = await meter.sync('signature', () => crypto.ed25519Verify(k.raw, digest, sig.signature));
+  }
   if (!ok) return stop('signature', 'SignatureInvalid', 'the signature does not verify', body.unsigned);
   checks.push({ name: 'signature', status: 'Pass', detail: sig.algorithm });
   return finish(index, labels, checks, null, 'verified', body.unsigned);
@@ -131,7 +130,9 @@ async function verifyOne(
 
 /** Verifies all DKIM-Signature fields (the first LIMITS.dkimSignatures of them), top first. */
 export async function verifyDkim(ctx: VerifyContext): Promise<SignatureResult[]> {
-  const cache: BodyHashCache = new Map();
+  const hashes = ctx.bodyHashes ?? bodyHashes(ctx.message.body, ctx.crypto);
+  const meter = ctx.meter ?? UNMETERED;
+  const parses = ctx.signatures ?? signatureParses(ctx.now);
   const fields = ctx.message.headers.filter((h) => h.key === 'dkim-signature');
   return Promise.all(
     fields.map((field, index) => {
@@ -140,7 +141,7 @@ export async function verifyDkim(ctx: VerifyContext): Promise<SignatureResult[]>
         const detail = `only the first ${LIMITS.dkimSignatures} signatures are evaluated`;
         return Promise.resolve(finish(index, labels, [], 'TooManySignatures', detail, null));
       }
-      return verifyOne(field, index, ctx, cache);
+      return verifyOne(field, index, ctx, hashes, meter, parses);
     }),
   );
 }
