@@ -68,10 +68,17 @@ function occurrences(text: string, patterns: readonly string[]) {
 const RELAXED_CHANGES = ['\t', '  ', ' \r\n'] as const;
 
 /**
+ * A change costs the search about 30 k instructions, a byte costs the byte loop about 4 k: past one change per
+ * this many bytes (after the first few), the rest of the body goes byte by byte, so no body costs more than
+ * the byte loop would.
+ */
+const BYTES_PER_CHANGE = 16;
+
+/**
  * §3.4.4: WSP at the end of a line is removed, every other run of WSP becomes one SP, then the empty lines at
  * the end go. Only the runs that change are visited: the body is searched for them with the string's native
  * indexOf and copied around them, because a JS loop over every byte costs the canister about 4 k instructions
- * per byte.
+ * per byte. A body dense in changes is finished by that loop (`relaxedBytes`).
  */
 function relaxedBody(body: Uint8Array): Uint8Array {
   const text = bytesToBinary(body);
@@ -80,7 +87,12 @@ function relaxedBody(body: Uint8Array): Uint8Array {
   let pos = 0;
   const nextChange = occurrences(text, RELAXED_CHANGES);
   let next = nextChange(0);
-  while (next < text.length) {
+  for (let changes = 1; next < text.length; changes++) {
+    if (changes > 64 + pos / BYTES_PER_CHANGE) {
+      o = relaxedBytes(body, pos, out, o);
+      pos = body.length;
+      break;
+    }
     let start = next;
     while (start > pos && isWsp(body[start - 1]!)) start--;
     let end = next;
@@ -104,6 +116,30 @@ function relaxedBody(body: Uint8Array): Uint8Array {
   out[end] = CR;
   out[end + 1] = LF;
   return out.subarray(0, end + 2);
+}
+
+/**
+ * §3.4.4 one byte at a time from `from` (not inside a run of WSP) to the end, written to `out` from `o`; returns
+ * the new length. A run of WSP becomes one SP only when something other than a line end follows it.
+ */
+function relaxedBytes(body: Uint8Array, from: number, out: Uint8Array, o: number): number {
+  let pendingSpace = false;
+  for (let i = from; i < body.length; i++) {
+    const b = body[i]!;
+    if (isWsp(b)) {
+      pendingSpace = true;
+    } else if (b === CR && body[i + 1] === LF) {
+      pendingSpace = false;
+      out[o++] = CR;
+      out[o++] = LF;
+      i++;
+    } else {
+      if (pendingSpace) out[o++] = SP;
+      pendingSpace = false;
+      out[o++] = b;
+    }
+  }
+  return o;
 }
 
 const isWsp = (b: number): boolean => b === SP || b === TAB;

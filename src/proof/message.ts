@@ -266,7 +266,7 @@ async function proveNames(
   const encoded = encodeWithinLimits(records, 0, session.queries);
   if (!('chain' in encoded)) return none('TooLarge', encoded.detail, encoded.code);
 
-  // Read back exactly as the canister will (src/challenge/flow.ts judgeWithProof): cold cache, default RSA floor.
+  // Read back exactly as the canister will (src/challenge/proof-submission.ts judgeWithProof): cold cache, default RSA floor.
   const reader = proofLookup(encoded.chain, { anchors: opts.anchors, now: opts.now, crypto: opts.crypto });
   if (!reader.ok) return none('Bogus', `the merged proof does not parse: ${reader.detail}`);
   for (const o of included) {

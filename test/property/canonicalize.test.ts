@@ -176,8 +176,16 @@ describe('canonicalizeBody properties', () => {
         maxLength: 200,
       })
       .map((parts) => binaryToBytes(parts.join('')));
+    // Long bodies with changes sparse (searched for) and dense (finished byte by byte), and switching between.
+    const line = fc
+      .tuple(fc.constantFrom('', ' ', '\t', '  '), fc.nat(70), fc.constantFrom('', ' ', ' \t'))
+      .map(([lead, n, trail]) => `${lead}${'text '.repeat(n / 5)}end${trail}\r\n`);
+    const dense = fc.nat(400).map((n) => 'a \t'.repeat(n));
+    const mixed = fc
+      .array(fc.oneof({ arbitrary: line, weight: 4 }, dense), { maxLength: 60 })
+      .map((parts) => binaryToBytes(parts.join('')));
     fc.assert(
-      fc.property(fc.oneof(anyBody, long), (body) => {
+      fc.property(fc.oneof(anyBody, long, mixed), (body) => {
         expect(bytesToBinary(canonicalizeBody(body, 'relaxed'))).toBe(oracle(bytesToBinary(body)));
       }),
       { numRuns: 3000 },
