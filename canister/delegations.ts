@@ -15,15 +15,17 @@ import {
   MAX_ORIGIN_BYTES,
   userSeed,
 } from '../src/identity/delegation.ts';
+import { MAX_DELEGATION_TTL_NS } from '../src/identity/delegation-lifetime.ts';
 import { sessionKeyKind } from '../src/identity/session-key.ts';
 import { SignatureMap } from '../src/identity/signature-map.ts';
 import { IdentityError } from './identities.ts';
+
+export { MAX_DELEGATION_TTL_NS };
 
 const NS_PER_SECOND = 1_000_000_000n;
 /** How long a prepared signature stays retrievable (Internet Identity uses one minute). */
 const SIGNATURE_TTL_NS = 60n * NS_PER_SECOND;
 export const DEFAULT_DELEGATION_TTL_NS = 30n * 60n * NS_PER_SECOND;
-export const MAX_DELEGATION_TTL_NS = 30n * 24n * 3600n * NS_PER_SECOND;
 
 let signatures = new SignatureMap();
 

@@ -2,14 +2,15 @@
  * How long a dApp's delegation lives (protocol.md §1; Internet Identity spec, "Client authentication protocol":
  * the IdP "may shorten" `maxTimeToLive` "but must not exceed it"; ICRC-34 `maxTimeToLive`). A dApp that asks for
  * nothing gets 8 hours, what AuthClient itself asks for by default; nobody gets more than 30 days, the canister's
- * own cap (canister/delegations.ts `MAX_DELEGATION_TTL_NS`), applied here too so that the page asks for exactly
- * what it will get.
+ * own cap (src/identity/delegation-lifetime.ts), applied here too so that the page asks for exactly what it will
+ * get.
  */
+import { MAX_DELEGATION_TTL_NS } from '../../../src/identity/delegation-lifetime.ts';
 
 const NS_PER_HOUR = 3_600_000_000_000n;
 
 export const DEFAULT_TTL_NS = 8n * NS_PER_HOUR;
-export const MAX_TTL_NS = 30n * 24n * NS_PER_HOUR;
+export const MAX_TTL_NS = MAX_DELEGATION_TTL_NS;
 
 /** More digits than any nat64 has: longer text is refused before BigInt ever sees it. */
 const MAX_TTL_DIGITS = 20;
