@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SignIdentity } from '@icp-sdk/core/agent';
 import { ECDSAKeyIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nameToText } from '../src/dns/name.ts';
@@ -59,6 +60,18 @@ async function identityWithAddress(address: string) {
   await send(mail(address, setup.nonce, setup.mailbox), setup.mailbox, proof.chain);
   expect(await c.actor().email_challenge_status(setup.nonce)).toEqual({ SetupComplete: { address } });
   return { anchor, proof };
+}
+
+/** Recovers by email with `session` as the session key: the delegated identity (the management principal). */
+async function recoverByEmail(address: string, proof: Uint8Array, session: SignIdentity) {
+  const sessionKey = new Uint8Array(session.getPublicKey().toDer());
+  const ch = ok(await c.actor().email_recovery_prepare(address, sessionKey));
+  await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox, proof);
+  const status = await c.actor().email_challenge_status(ch.nonce);
+  if (!('RecoveryReady' in status)) throw new Error(`not RecoveryReady: ${Object.keys(status)[0]}`);
+  const { user_key, expiration } = status.RecoveryReady;
+  const signed = ok(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration));
+  return signInWithDelegation(c, session, user_key, signed);
 }
 
 async function newIdentity() {
@@ -402,15 +415,7 @@ describe('recovery', () => {
   it('recovers with an ECDSA P-256 session key too (WebCrypto key pair, as a browser makes it)', async () => {
     const address = 'ida@ecdsa.wxtest';
     const { anchor, proof } = await identityWithAddress(address);
-    const session = await ECDSAKeyIdentity.generate();
-    const sessionKey = new Uint8Array(session.getPublicKey().toDer());
-    const ch = ok(await c.actor().email_recovery_prepare(address, sessionKey));
-    await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
-    const status = await c.actor().email_challenge_status(ch.nonce);
-    if (!('RecoveryReady' in status)) throw new Error(`not RecoveryReady: ${Object.keys(status)[0]}`);
-    const { user_key, expiration } = status.RecoveryReady;
-    const signed = ok(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration));
-    const delegated = await signInWithDelegation(c, session, user_key, signed);
+    const delegated = await recoverByEmail(address, proof.chain, await ECDSAKeyIdentity.generate());
     ok(await c.actor(delegated).add_authenticator(anchor, Ed25519KeyIdentity.generate().getPrincipal()));
   });
 
@@ -421,15 +426,7 @@ describe('recovery', () => {
     ok(await c.actor(owner).remove_authenticator(anchor, owner.getPrincipal()));
     expect(await c.actor(owner).identity_info(anchor)).toMatchObject({ Err: { code: 'NotAuthorized' } });
 
-    const session = Ed25519KeyIdentity.generate();
-    const sessionKey = new Uint8Array(session.getPublicKey().toDer());
-    const ch = ok(await c.actor().email_recovery_prepare(address, sessionKey));
-    await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
-    const status = await c.actor().email_challenge_status(ch.nonce);
-    if (!('RecoveryReady' in status)) throw new Error(`not RecoveryReady: ${Object.keys(status)[0]}`);
-    const { user_key, expiration } = status.RecoveryReady;
-    const signed = ok(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration));
-    const delegated = await signInWithDelegation(c, session, user_key, signed);
+    const delegated = await recoverByEmail(address, proof.chain, Ed25519KeyIdentity.generate());
     // The address is now the only way in: removing it is refused and changes nothing.
     const before = ok(await c.actor(delegated).identity_info(anchor));
     expect(before.authenticators).toEqual([]);
