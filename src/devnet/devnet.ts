@@ -2,11 +2,12 @@
 // specification, "Abstract behavior" → "Ingress message inducted", "Execution", "Certification"), and kept in
 // a data folder (persistence.ts).
 //
-// Update calls queue in arrival order and run one at a time. They are processed in rounds: every call waiting
-// when a round starts runs, then the round's stable-memory changes and answers are appended to the journal and
-// fsynced, then one BLS signature certifies a state tree with all of the round's request statuses. Only then is
-// anyone answered. One signature per round rather than per call is what keeps a loaded devnet fast (BLS signing
-// costs milliseconds), and the fsync before answering is what makes an answered call survive `kill -9`.
+// Update calls queue in arrival order and run one at a time, as soon as the main thread is free. Two stages follow,
+// side by side: the journal appends and fsyncs the stable-memory changes and answers of every call that has run
+// since its last record, and a BLS signature (in a worker) certifies a state tree with the request statuses of
+// every call that has run since the last signature. A call is answered only when both hold it.
+// One signature per round rather than per call is what keeps a loaded devnet fast (BLS signing costs
+// milliseconds), and the fsync before answering is what makes an answered call survive `kill -9`.
 //
 // Time follows the wall clock but never goes backwards (it is persisted); it moves at the start of each round
 // and at each 1 s timer tick, so queries see the time of the last certified state, as on the IC.
@@ -80,6 +81,15 @@ interface QueuedCall {
   waiters: { resolve: (a: CallAnswer) => void; reject: (e: Error) => void }[];
 }
 
+/** A call that has run: answered once it is `durable` and a signed `tree` holds its status. */
+interface RanCall {
+  entry: QueuedCall;
+  status: RequestStatus;
+  durable: boolean;
+  tree?: HashTree;
+  settled: boolean;
+}
+
 const nowFromWall = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 /**
@@ -114,8 +124,16 @@ export class Devnet {
   private readonly moduleHash: Uint8Array;
   private readonly metadata: Map<string, Uint8Array>;
   private pumping?: Promise<void>;
-  /** The last round still being signed or written. */
-  private roundInFlight: Promise<unknown> = Promise.resolve();
+  /** The signature and the journal record in flight, if any; each settles after answering what it can. */
+  private signing?: Promise<void>;
+  private journaling?: Promise<void>;
+  /** Calls that have run and wait for the next signature, and for the next journal record. */
+  private readonly unsigned: RanCall[] = [];
+  private readonly unjournaled: RanCall[] = [];
+  /** Stable memory may have changed since the last journal record (a call or a timer ran). */
+  private journalDue = false;
+  private midMessage = false;
+  private compacting = false;
   private tickTimer?: NodeJS.Timeout;
   private tickDue = false;
   private closed = false;
@@ -316,7 +334,7 @@ export class Devnet {
   }
 
   private pump(): Promise<void> {
-    this.pumping ??= this.runRounds().finally(() => {
+    this.pumping ??= this.runCalls().finally(() => {
       this.pumping = undefined;
     });
     return this.pumping;
@@ -327,27 +345,24 @@ export class Devnet {
     if (wall > this.host.time) this.host.setTime(wall);
   }
 
-  private async runRounds(): Promise<void> {
-    while ((this.queue.length > 0 || this.tickDue) && !this.closed) {
-      // Let the HTTP server read every request that has already arrived, so they share this round (and its one
-      // BLS signature and fsync). A call that awaits nothing would otherwise run alone, round after round.
+  private async runCalls(): Promise<void> {
+    while (!this.closed && (this.queue.length > 0 || this.tickDue)) {
+      // Let the HTTP server read every request that has already arrived before running the next ones.
       await new Promise((resolve) => setImmediate(resolve));
       this.advanceClock();
       if (this.tickDue) {
         this.tickDue = false;
-        await this.host.tick();
+        await this.executing(() => this.host.tick());
+        this.journalDue = true;
         this.pruneStatuses();
       }
-      const batch = this.queue.splice(0, MAX_CALLS_PER_ROUND);
-      const done: { entry: QueuedCall; status: RequestStatus }[] = [];
-      for (const entry of batch) {
+      for (const entry of this.queue.splice(0, MAX_CALLS_PER_ROUND)) {
         const { call } = entry;
         const started = performance.now();
-        const result = await this.host.update(
-          Principal.fromUint8Array(call.canisterId),
-          call.methodName,
-          call.arg,
-          { caller: Principal.fromUint8Array(call.sender) },
+        const result = await this.executing(() =>
+          this.host.update(Principal.fromUint8Array(call.canisterId), call.methodName, call.arg, {
+            caller: Principal.fromUint8Array(call.sender),
+          }),
         );
         const status: RequestStatus = {
           id: call.requestId,
@@ -359,49 +374,112 @@ export class Devnet {
         this.statuses.set(toHex(call.requestId), status);
         this.timing.updateMs += performance.now() - started;
         this.callsExecuted++;
-        done.push({ entry, status });
+        const ran: RanCall = { entry, status, durable: false, settled: false };
+        this.unsigned.push(ran);
+        this.unjournaled.push(ran);
+        this.journalDue = true;
+        this.advance();
       }
-      const journalStarted = performance.now();
-      const durable = this.commitRound(done.map((d) => d.status));
-      const certifyStarted = performance.now();
-      this.timing.journalMs += certifyStarted - journalStarted;
-      // One tree and one signature (made in the worker) for the round; each caller sees only its own status.
-      const statuses = done.map((d) => d.status);
-      // The round's tree holds only what its certificates reveal (statuses and time): hashing the subnet and
-      // canister subtrees (the 14 KB candid:service metadata above all) on every round cost more than the rest.
-      const tree = statuses.length > 0 ? roundTree(this.host.time, statuses) : undefined;
-      this.timing.certifyMs += performance.now() - certifyStarted;
-      // Two stages: this round executed while the previous one was being signed; it is signed only once that is
-      // done, and the calls arriving meanwhile make up the next round. Signing (~7 ms) is the slow stage, so this
-      // is what makes rounds grow with the load instead of signing one call at a time.
-      await this.roundInFlight;
-      // rootHash remembers every subtree's hash, so the witnesses below hash nothing of the tree again.
-      const signed = tree ? this.rootSigner.sign(rootHash(tree)) : Promise.resolve();
-      this.roundInFlight = Promise.all([durable, signed]).catch(() => {});
-      // Answer once the round is on disk and signed; meanwhile the next round runs.
-      Promise.all([durable, signed]).then(
-        () => {
-          for (const { entry, status } of done) {
-            this.queuedById.delete(toHex(entry.call.requestId));
-            const certificate = this.host.signer.certify(
-              witness(tree as HashTree, [['request_status', status.id], ['time']]),
-            );
-            for (const w of entry.waiters) w.resolve({ status, certificate });
-          }
-        },
-        (e: unknown) => {
-          const failure = e instanceof Error ? e : new Error(String(e));
-          this.log(`devnet: could not commit a round: ${failure.message}`);
-          for (const { entry } of done) {
-            this.queuedById.delete(toHex(entry.call.requestId));
-            for (const w of entry.waiters) w.reject(failure);
-          }
-        },
-      );
       if (this.data.shouldCompact) {
-        await this.data.idle();
+        this.compacting = true;
+        await Promise.all([this.journaling, this.data.idle()]);
         this.compact();
+        this.compacting = false;
+        this.advance();
       }
+    }
+  }
+
+  private async executing<T>(run: () => Promise<T>): Promise<T> {
+    this.midMessage = true;
+    try {
+      return await run();
+    } finally {
+      this.midMessage = false;
+    }
+  }
+
+  /**
+   * Starts a journal record and a signature for whatever has run since the last ones, each as soon as its stage
+   * is free. The two stages run side by side and neither waits for the other, so the signing worker goes from
+   * one signature to the next and a call waits for the rest of the signature in flight and then its own.
+   * Nothing starts in the middle of a message, so a record never holds half of one.
+   */
+  private advance(): void {
+    if (this.midMessage || this.compacting) return;
+    if (!this.journaling && this.journalDue) this.writeRecord();
+    if (!this.signing && this.unsigned.length > 0) this.signRound();
+  }
+
+  private writeRecord(): void {
+    const calls = this.unjournaled.splice(0);
+    this.journalDue = false;
+    const started = performance.now();
+    const durable = this.commitRound(calls.map((c) => c.status));
+    this.timing.journalMs += performance.now() - started;
+    this.journaling = durable
+      .then(
+        () => {
+          for (const c of calls) {
+            c.durable = true;
+            this.answerIfDone(c);
+          }
+        },
+        (e: unknown) => this.fail(calls, e),
+      )
+      .finally(() => {
+        this.journaling = undefined;
+        this.advance();
+      });
+  }
+
+  private signRound(): void {
+    const calls = this.unsigned.splice(0);
+    const started = performance.now();
+    // The round's tree holds only what its certificates reveal (statuses and time): hashing the subnet and
+    // canister subtrees (the 14 KB candid:service metadata above all) on every round cost more than the rest.
+    const tree = roundTree(
+      this.host.time,
+      calls.map((c) => c.status),
+    );
+    // rootHash remembers every subtree's hash, so the witnesses cut later hash nothing of the tree again.
+    const signed = this.rootSigner.sign(rootHash(tree));
+    this.timing.certifyMs += performance.now() - started;
+    this.signing = signed
+      .then(
+        () => {
+          for (const c of calls) {
+            c.tree = tree;
+            this.answerIfDone(c);
+          }
+        },
+        (e: unknown) => this.fail(calls, e),
+      )
+      .finally(() => {
+        this.signing = undefined;
+        this.advance();
+      });
+  }
+
+  /** Answers a call once its changes are on disk and a signed tree holds its status. */
+  private answerIfDone(c: RanCall): void {
+    if (c.settled || !c.durable || !c.tree) return;
+    c.settled = true;
+    this.queuedById.delete(toHex(c.entry.call.requestId));
+    const certificate = this.host.signer.certify(
+      witness(c.tree, [['request_status', c.status.id], ['time']]),
+    );
+    for (const w of c.entry.waiters) w.resolve({ status: c.status, certificate });
+  }
+
+  private fail(calls: readonly RanCall[], e: unknown): void {
+    const failure = e instanceof Error ? e : new Error(String(e));
+    this.log(`devnet: could not commit a round: ${failure.message}`);
+    for (const c of calls) {
+      if (c.settled) continue;
+      c.settled = true;
+      this.queuedById.delete(toHex(c.entry.call.requestId));
+      for (const w of c.entry.waiters) w.reject(failure);
     }
   }
 
@@ -432,9 +510,13 @@ export class Devnet {
   /** Finishes queued work, folds the journal into a snapshot and closes the folder. */
   async close(): Promise<void> {
     if (this.tickTimer) clearInterval(this.tickTimer);
-    await this.pumping;
+    // Every queued call runs and is answered; a stage that settles may start the other one again.
+    while (this.pumping || this.signing || this.journaling) {
+      await this.pumping;
+      await this.signing;
+      await this.journaling;
+    }
     this.closed = true;
-    await this.roundInFlight;
     await this.data.idle();
     this.pruneStatuses();
     this.compact();
