@@ -26,7 +26,8 @@
  * bench:devnet` instead runs the whoami workloads with 32 callers over each number of processes (writes
  * bench/devnet-sweep.json, or devnet-server-sweep.json / devnet-agent-sweep.json). BENCH_DEVNET_NODE_ARGS passes
  * flags to the devnet's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; it is stopped with SIGTERM, so the
- * profile is written), and BENCH_CLIENT_NODE_ARGS to the clients'.
+ * profile is written), BENCH_DEVNET_ARGS extra `waxseal devnet` flags (e.g. `--fsync`), and BENCH_CLIENT_NODE_ARGS
+ * to the clients'.
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -87,6 +88,8 @@ const ONLY = process.env.BENCH_WORKLOADS?.split(',');
 const CLIENTS = process.env.BENCH_CLIENTS?.split(',').map(Number);
 const SWEEP = process.env.BENCH_SWEEP?.split(',').map(Number);
 const DEVNET_NODE_ARGS = (process.env.BENCH_DEVNET_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Extra `waxseal devnet` flags, e.g. `--fsync`. */
+const DEVNET_ARGS = (process.env.BENCH_DEVNET_ARGS ?? '').split(' ').filter(Boolean);
 /** Flags for the client processes' node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof-clients`. */
 const CLIENT_NODE_ARGS = (process.env.BENCH_CLIENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const READY_TIMEOUT_MS = 120_000;
@@ -153,7 +156,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function startDevnet(dir: string): Promise<Devnet> {
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify(CONFIG));
-  const args = ['devnet', '--port', '0', '--data', join(dir, 'data'), '--config', config];
+  const args = ['devnet', '--port', '0', '--data', join(dir, 'data'), '--config', config, ...DEVNET_ARGS];
   const child = spawn(process.execPath, [...DEVNET_NODE_ARGS, join(DEVNET_ROOT, 'bin', 'waxseal'), ...args], {
     cwd: DEVNET_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -40,6 +40,7 @@ export async function devnetCommand(argv: string[]): Promise<{ out: string; code
       port: { type: 'string', default: '4943' },
       data: { type: 'string', default: '.waxseal/devnet' },
       clean: { type: 'boolean', default: false },
+      fsync: { type: 'boolean', default: false },
       config: { type: 'string' },
       wasm: { type: 'string', default: join(ROOT, 'build', 'waxseal.wasm') },
     },
@@ -65,6 +66,7 @@ export async function devnetCommand(argv: string[]): Promise<{ out: string; code
       wasm: new Uint8Array(readFileSync(wasmPath)),
       arg,
       clean: values.clean,
+      fsync: values.fsync,
       log,
     });
   } catch (e) {

@@ -14,7 +14,7 @@ export const DNSSEC_USAGE = [
 ].join('\n  ');
 
 export const DEVNET_USAGE =
-  'waxseal devnet [--port 4943] [--data .waxseal/devnet] [--clean] [--config <config.json>] [--wasm <file>]';
+  'waxseal devnet [--port 4943] [--data .waxseal/devnet] [--clean] [--fsync] [--config <config.json>] [--wasm <file>]';
 
 export const GATEWAY_USAGE = 'waxseal gateway --config <gateway.toml> [--print-principal]';
 

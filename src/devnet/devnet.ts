@@ -2,12 +2,12 @@
 // specification, "Abstract behavior" → "Ingress message inducted", "Execution", "Certification"), and kept in
 // a data folder (persistence.ts).
 //
-// Update calls queue in arrival order and run one at a time, as soon as the main thread is free. Two stages follow,
-// side by side: the journal appends and fsyncs the stable-memory changes and answers of every call that has run
-// since its last record, and a BLS signature (in a worker) certifies a state tree with the request statuses of
-// every call that has run since the last signature. A call is answered only when both hold it.
-// One signature per round rather than per call is what keeps a loaded devnet fast (BLS signing costs
-// milliseconds), and the fsync before answering is what makes an answered call survive `kill -9`.
+// Update calls queue in arrival order and run one at a time, as soon as the main thread is free. Whenever the
+// signing worker is free, every call that has run since the last round forms a round: its stable-memory changes
+// and answers are written to the journal, and one BLS signature certifies a state tree with all of its request
+// statuses. Its callers are answered once that signature exists (with `fsync`, also once the record is
+// fdatasynced). One signature per round rather than per call is what keeps a loaded devnet fast (BLS signing
+// costs milliseconds), and the write before answering is what makes an answered call survive `kill -9`.
 //
 // Time follows the wall clock but never goes backwards (it is persisted); it moves at the start of each round
 // and at each 1 s timer tick, so queries see the time of the last certified state, as on the IC.
@@ -62,6 +62,8 @@ export interface DevnetOptions {
   wallClock?: () => bigint;
   /** Bound of the call queue; default {@link MAX_QUEUED_CALLS}. */
   maxQueuedCalls?: number;
+  /** Answer a call only once its journal record is fdatasynced, not only written (default false). */
+  fsync?: boolean;
 }
 
 /** A call that passed authentication (authenticate.ts). */
@@ -81,13 +83,10 @@ interface QueuedCall {
   waiters: { resolve: (a: CallAnswer) => void; reject: (e: Error) => void }[];
 }
 
-/** A call that has run: answered once it is `durable` and a signed `tree` holds its status. */
+/** A call that has run and waits for its round to be certified. */
 interface RanCall {
   entry: QueuedCall;
   status: RequestStatus;
-  durable: boolean;
-  tree?: HashTree;
-  settled: boolean;
 }
 
 const nowFromWall = (): bigint => BigInt(Date.now()) * 1_000_000n;
@@ -124,12 +123,12 @@ export class Devnet {
   private readonly moduleHash: Uint8Array;
   private readonly metadata: Map<string, Uint8Array>;
   private pumping?: Promise<void>;
-  /** The signature and the journal record in flight, if any; each settles after answering what it can. */
+  /** The round being signed, if any. */
   private signing?: Promise<void>;
-  private journaling?: Promise<void>;
-  /** Calls that have run and wait for the next signature, and for the next journal record. */
+  /** Calls that have run and wait for the next round. */
   private readonly unsigned: RanCall[] = [];
-  private readonly unjournaled: RanCall[] = [];
+  /** Answer only once the round's journal record is fdatasynced (survives a power cut, not only `kill -9`). */
+  private readonly fsyncBeforeAnswer: boolean;
   /** Stable memory may have changed since the last journal record (a call or a timer ran). */
   private journalDue = false;
   private midMessage = false;
@@ -161,6 +160,7 @@ export class Devnet {
     this.log = parts.options.log ?? (() => {});
     this.wallClock = parts.options.wallClock ?? nowFromWall;
     this.maxQueuedCalls = parts.options.maxQueuedCalls ?? MAX_QUEUED_CALLS;
+    this.fsyncBeforeAnswer = parts.options.fsync ?? false;
     this.moduleHash = new Uint8Array(createHash('sha256').update(parts.options.wasm).digest());
     this.metadata = parts.metadata;
     const rootKey = parts.host.rootKey;
@@ -374,15 +374,13 @@ export class Devnet {
         this.statuses.set(toHex(call.requestId), status);
         this.timing.updateMs += performance.now() - started;
         this.callsExecuted++;
-        const ran: RanCall = { entry, status, durable: false, settled: false };
-        this.unsigned.push(ran);
-        this.unjournaled.push(ran);
+        this.unsigned.push({ entry, status });
         this.journalDue = true;
         this.advance();
       }
       if (this.data.shouldCompact) {
         this.compacting = true;
-        await Promise.all([this.journaling, this.data.idle()]);
+        await this.data.idle();
         this.compact();
         this.compacting = false;
         this.advance();
@@ -400,93 +398,79 @@ export class Devnet {
   }
 
   /**
-   * Starts a journal record and a signature for whatever has run since the last ones, each as soon as its stage
-   * is free. The two stages run side by side and neither waits for the other, so the signing worker goes from
-   * one signature to the next and a call waits for the rest of the signature in flight and then its own.
-   * Nothing starts in the middle of a message, so a record never holds half of one.
+   * Closes a round as soon as the signer is free: every call that has run since the last round. Nothing starts in
+   * the middle of a message, so a record never holds half of one. Timers' changes with no call to answer are
+   * written at once.
    */
   private advance(): void {
     if (this.midMessage || this.compacting) return;
-    if (!this.journaling && this.journalDue) this.writeRecord();
-    if (!this.signing && this.unsigned.length > 0) this.signRound();
+    if (this.unsigned.length > 0) {
+      if (!this.signing) this.closeRound();
+    } else if (this.journalDue) {
+      this.commitRound([]).catch((e: unknown) =>
+        this.log(`devnet: could not sync the journal: ${String(e)}`),
+      );
+    }
   }
 
-  private writeRecord(): void {
-    const calls = this.unjournaled.splice(0);
-    this.journalDue = false;
-    const started = performance.now();
-    const durable = this.commitRound(calls.map((c) => c.status));
-    this.timing.journalMs += performance.now() - started;
-    this.journaling = durable
-      .then(
-        () => {
-          for (const c of calls) {
-            c.durable = true;
-            this.answerIfDone(c);
-          }
-        },
-        (e: unknown) => this.fail(calls, e),
-      )
-      .finally(() => {
-        this.journaling = undefined;
-        this.advance();
-      });
-  }
-
-  private signRound(): void {
+  /**
+   * Writes the round's record and hands its tree to the signing worker. The callers are answered once it is
+   * signed (and, with `fsync`, synced). A call waits for the rest of the signature in flight, then its own.
+   */
+  private closeRound(): void {
     const calls = this.unsigned.splice(0);
-    const started = performance.now();
+    const statuses = calls.map((c) => c.status);
+    const journalStarted = performance.now();
+    let synced: Promise<void>;
+    try {
+      synced = this.commitRound(statuses);
+    } catch (e) {
+      this.fail(calls, e);
+      return;
+    }
+    const certifyStarted = performance.now();
+    this.timing.journalMs += certifyStarted - journalStarted;
     // The round's tree holds only what its certificates reveal (statuses and time): hashing the subnet and
     // canister subtrees (the 14 KB candid:service metadata above all) on every round cost more than the rest.
-    const tree = roundTree(
-      this.host.time,
-      calls.map((c) => c.status),
-    );
-    // rootHash remembers every subtree's hash, so the witnesses cut later hash nothing of the tree again.
+    const tree = roundTree(this.host.time, statuses);
+    // rootHash remembers every subtree's hash, so the witnesses cut below hash nothing of the tree again.
     const signed = this.rootSigner.sign(rootHash(tree));
-    this.timing.certifyMs += performance.now() - started;
-    this.signing = signed
-      .then(
-        () => {
-          for (const c of calls) {
-            c.tree = tree;
-            this.answerIfDone(c);
-          }
-        },
-        (e: unknown) => this.fail(calls, e),
-      )
-      .finally(() => {
-        this.signing = undefined;
-        this.advance();
-      });
-  }
-
-  /** Answers a call once its changes are on disk and a signed tree holds its status. */
-  private answerIfDone(c: RanCall): void {
-    if (c.settled || !c.durable || !c.tree) return;
-    c.settled = true;
-    this.queuedById.delete(toHex(c.entry.call.requestId));
-    const certificate = this.host.signer.certify(
-      witness(c.tree, [['request_status', c.status.id], ['time']]),
+    this.timing.certifyMs += performance.now() - certifyStarted;
+    this.signing = signed.finally(() => {
+      this.signing = undefined;
+      this.advance();
+    });
+    if (!this.fsyncBeforeAnswer) {
+      synced.catch((e: unknown) => this.log(`devnet: could not sync the journal: ${String(e)}`));
+    }
+    Promise.all([signed, this.fsyncBeforeAnswer ? synced : undefined]).then(
+      () => {
+        for (const { entry, status } of calls) {
+          this.queuedById.delete(toHex(entry.call.requestId));
+          const certificate = this.host.signer.certify(
+            witness(tree, [['request_status', status.id], ['time']]),
+          );
+          for (const w of entry.waiters) w.resolve({ status, certificate });
+        }
+      },
+      (e: unknown) => this.fail(calls, e),
     );
-    for (const w of c.entry.waiters) w.resolve({ status: c.status, certificate });
   }
 
   private fail(calls: readonly RanCall[], e: unknown): void {
     const failure = e instanceof Error ? e : new Error(String(e));
     this.log(`devnet: could not commit a round: ${failure.message}`);
-    for (const c of calls) {
-      if (c.settled) continue;
-      c.settled = true;
-      this.queuedById.delete(toHex(c.entry.call.requestId));
-      for (const w of c.entry.waiters) w.reject(failure);
+    for (const { entry } of calls) {
+      this.queuedById.delete(toHex(entry.call.requestId));
+      for (const w of entry.waiters) w.reject(failure);
     }
   }
 
-  /** Queues what changed since the last round for the journal; resolves when it is fsynced. */
+  /** Writes what changed since the last record to the journal; resolves when it is fsynced. */
   private commitRound(statuses: readonly RequestStatus[]): Promise<void> {
     const stable = this.host.stableMemory(this.canisterId);
     const dirty = stable.takeDirtyBlocks();
+    this.journalDue = false;
     const version = this.host.info(this.canisterId).version;
     this.rounds++;
     return this.data.append(this.host.time, version, dirty, statuses.map(toStored));
@@ -511,10 +495,9 @@ export class Devnet {
   async close(): Promise<void> {
     if (this.tickTimer) clearInterval(this.tickTimer);
     // Every queued call runs and is answered; a stage that settles may start the other one again.
-    while (this.pumping || this.signing || this.journaling) {
+    while (this.pumping || this.signing) {
       await this.pumping;
       await this.signing;
-      await this.journaling;
     }
     this.closed = true;
     await this.data.idle();

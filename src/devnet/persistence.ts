@@ -7,10 +7,10 @@
 //
 // A record is `"WXJ1" · u32 length · payload · SHA-256(payload)`, the payload
 // `u64 time · u64 stable size in pages · u64 canister version · u32 n · n × (u64 block index · 4096 bytes) ·
-// u32 m · m bytes of JSON (the request statuses the round answered)`. Appending a record and fdatasyncing the
-// file is the commit point: the devnet answers a call only after that (as Postfix answers 250 only after fsync),
-// so neither `kill -9` nor a power cut loses anything that was answered. Writes run in the background, in order,
-// so the next round can execute while the previous one is being synced. A torn last record (the process died while writing it) fails its
+// u32 m · m bytes of JSON (the request statuses the round answered)`. A record is written before any call in it is
+// answered, so `kill -9` loses nothing that was answered (the kernel keeps what was written). fdatasyncs follow
+// in the background, grouped; with `--fsync` the devnet also waits for them before answering, so that a power cut
+// loses nothing answered either. A torn last record (the process or machine died while writing it) fails its
 // hash and is cut off on load; it belonged to a round nobody was answered for.
 //
 // Compaction writes a new snapshot beside the old one, fsyncs it, renames it over, fsyncs the folder and only
@@ -31,7 +31,6 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  write,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -39,7 +38,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DIRTY_BLOCK, StableMemory } from '../host/memory.ts';
 
-const writeAsync = promisify(write);
 const fdatasyncAsync = promisify(fdatasync);
 
 const MAGIC = new TextEncoder().encode('WXJ1');
@@ -211,7 +209,8 @@ export class DataFolder {
   private journalFd?: number;
   private journalBytes = 0;
   /** The last queued journal write; appends chain on it so records land in order. */
-  private tail: Promise<void> = Promise.resolve();
+  private syncing?: Promise<void>;
+  private queuedSync?: Promise<void>;
 
   constructor(readonly dir: string) {}
 
@@ -286,9 +285,11 @@ export class DataFolder {
   }
 
   /**
-   * Appends one round, the blocks it changed and the statuses it answered, in the background: the record is
-   * encoded now (so later rounds cannot leak into it), then written and fdatasynced after every earlier record.
-   * The promise resolves once the round is durable; only then may its callers be answered.
+   * Appends one round, the blocks it changed and the statuses it answered. The write is synchronous: once this
+   * returns, the record is in the kernel's page cache, which the death of this process (`kill -9`) cannot lose.
+   * The promise resolves once an fdatasync begun after the write has finished, which a power cut cannot undo
+   * either. One fdatasync runs at a time; the records written meanwhile share the next one (group commit).
+   * A failed write is cut back off the file, so later records never follow a torn one.
    */
   append(
     timeNs: bigint,
@@ -302,21 +303,38 @@ export class DataFolder {
     }
     const fd = this.journalFd;
     const record = encodeRecord(timeNs, dirty.sizePages, version, dirty.blocks, statuses);
-    this.journalBytes += record.length;
-    const durable = this.tail.then(async () => {
+    try {
       let written = 0;
-      while (written < record.length) {
-        written += (await writeAsync(fd, record, written, record.length - written)).bytesWritten;
-      }
-      await fdatasyncAsync(fd);
-    });
-    this.tail = durable.catch(() => {});
-    return durable;
+      while (written < record.length) written += writeSync(fd, record, written, record.length - written);
+    } catch (e) {
+      ftruncateSync(fd, this.journalBytes);
+      throw e;
+    }
+    this.journalBytes += record.length;
+    return this.sync(fd);
   }
 
-  /** Resolves when every appended record is on disk (or has failed). */
-  idle(): Promise<void> {
-    return this.tail;
+  /** An fdatasync that starts after every write so far: the one queued behind the running one, or a new one. */
+  private sync(fd: number): Promise<void> {
+    if (!this.syncing) {
+      const running: Promise<void> = fdatasyncAsync(fd).finally(() => {
+        if (this.syncing === running) this.syncing = undefined;
+      });
+      this.syncing = running;
+      return running;
+    }
+    this.queuedSync ??= this.syncing
+      .catch(() => {})
+      .then(() => {
+        this.queuedSync = undefined;
+        return this.sync(fd);
+      });
+    return this.queuedSync;
+  }
+
+  /** Resolves when no fdatasync is running or queued (whether they succeeded or not). */
+  async idle(): Promise<void> {
+    while (this.syncing || this.queuedSync) await Promise.allSettled([this.syncing, this.queuedSync]);
   }
 
   /** True when the journal has grown past the compaction threshold. */
