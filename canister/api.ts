@@ -1,20 +1,21 @@
 /**
  * Glue between Candid methods and the modules: the caller's context, and typed refusals. A module signals a
- * refusal by throwing IdentityError; `result` turns it into `{ Err: { code, message } }` so the caller gets a
+ * refusal by throwing ApiRefusal; `result` turns it into `{ Err: { code, message } }` so the caller gets a
  * typed answer and the update changes nothing it had not already committed (modules validate before writing).
  * Any other exception is a bug and traps, which rolls the message back.
  */
 import { canisterSelf, IDL, msgArgData, msgCaller, time } from 'azle';
 import type { ApiError } from './candid.ts';
 import { currentConfig } from './config.ts';
-import { type AuthContext, IdentityError } from './identities.ts';
+import type { AuthContext } from './identities.ts';
+import { ApiRefusal } from './refusal.ts';
 import { salt } from './salt.ts';
 
 export function result<T>(run: () => T): { Ok: T } | { Err: ApiError } {
   try {
     return { Ok: run() };
   } catch (e) {
-    if (e instanceof IdentityError) return { Err: { code: e.code, message: e.message } };
+    if (e instanceof ApiRefusal) return { Err: { code: e.code, message: e.message } };
     throw e;
   }
 }
@@ -23,7 +24,7 @@ export async function asyncResult<T>(run: () => Promise<T>): Promise<{ Ok: T } |
   try {
     return { Ok: await run() };
   } catch (e) {
-    if (e instanceof IdentityError) return { Err: { code: e.code, message: e.message } };
+    if (e instanceof ApiRefusal) return { Err: { code: e.code, message: e.message } };
     throw e;
   }
 }

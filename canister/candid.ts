@@ -27,6 +27,13 @@ export interface DohSettings {
   cache_seconds: number;
 }
 
+/** Which Public Suffix List DMARC alignment uses (protocol.md §6): the shipped snapshot or a custom one. */
+export const PublicSuffixListView = IDL.Record({ custom: IDL.Bool, detail: IDL.Text });
+export interface PublicSuffixListView {
+  custom: boolean;
+  detail: string;
+}
+
 /** The install and upgrade argument: every field is optional; an omitted field keeps its stored value. */
 export const Config = IDL.Record({
   mail_hosts: IDL.Opt(IDL.Vec(IDL.Text)),
@@ -35,6 +42,7 @@ export const Config = IDL.Record({
   doh: IDL.Opt(DohSettings),
   gateway_principals: IDL.Opt(IDL.Vec(IDL.Principal)),
   identity_number_start: IDL.Opt(IDL.Nat64),
+  public_suffix_list: IDL.Opt(IDL.Text),
 });
 export interface Config {
   mail_hosts: [] | [string[]];
@@ -43,6 +51,7 @@ export interface Config {
   doh: [] | [DohSettings];
   gateway_principals: [] | [Principal[]];
   identity_number_start: [] | [bigint];
+  public_suffix_list: [] | [string];
 }
 
 /** The configuration in effect, as returned by the `config` query. */
@@ -53,6 +62,7 @@ export const ConfigView = IDL.Record({
   doh: DohSettings,
   gateway_principals: IDL.Vec(IDL.Principal),
   identity_number_start: IDL.Nat64,
+  public_suffix_list: PublicSuffixListView,
 });
 export interface ConfigView {
   mail_hosts: string[];
@@ -61,6 +71,7 @@ export interface ConfigView {
   doh: DohSettings;
   gateway_principals: Principal[];
   identity_number_start: bigint;
+  public_suffix_list: PublicSuffixListView;
 }
 
 /** An HTTP header as the IC HTTP gateway passes it. */

@@ -14,8 +14,15 @@ import { parseAnchors } from '../src/dnssec/dnskey.ts';
 import { ROOT_ANCHORS_TEXT } from '../src/dnssec/root-anchors.ts';
 import { MAX_ORIGIN_BYTES } from '../src/identity/delegation.ts';
 import { domainProblem } from '../src/mail/address.ts';
-import type { Config, ConfigView, DohProvider, DohSettings } from './candid.ts';
+import type { Config, ConfigView, DohProvider, DohSettings, PublicSuffixListView } from './candid.ts';
 import { counterValue, settingsMap } from './state.ts';
+import {
+  type CheckedSuffixList,
+  checkPublicSuffixList,
+  currentSuffixes,
+  SHIPPED_PSL_VIEW,
+  storePublicSuffixList,
+} from './suffix-list.ts';
 
 /** Bounds on configuration sizes, so a config can never make a query expensive. */
 export const CONFIG_LIMITS = {
@@ -38,7 +45,7 @@ export { DEFAULT_DOH_PROVIDERS };
  * The configuration of a fresh install without an argument: no mail host and no app origin (the email and
  * delegation flows refuse to run until they are set), the IANA root KSK-2017 and KSK-2024 DS anchors, DoH
  * off (no allowed domains) with the default resolvers, quorum 3 and a 1 h cache, any caller may relay mail,
- * and identity numbers starting at 10000.
+ * identity numbers starting at 10000, and the shipped Public Suffix List.
  */
 export function defaultConfig(): ConfigView {
   return {
@@ -55,13 +62,29 @@ export function defaultConfig(): ConfigView {
     },
     gateway_principals: [],
     identity_number_start: 10_000n,
+    public_suffix_list: SHIPPED_PSL_VIEW,
   };
 }
 
-/** Returns `base` with the fields present in `arg` replaced, validated and normalized. Throws on bad input. */
-export function mergeConfig(base: ConfigView, arg: Config | undefined): ConfigView {
+/**
+ * Returns `base` with the fields present in `arg` replaced, validated and normalized. Throws on bad input.
+ * `suffixList` receives the checked Public Suffix List when the argument gives one (stored by the caller once
+ * everything validated).
+ */
+export function mergeConfig(
+  base: ConfigView,
+  arg: Config | undefined,
+  suffixList: (checked: CheckedSuffixList) => void = () => {},
+): ConfigView {
   const next: ConfigView = { ...base };
   if (arg === undefined) return next;
+  // Absent from an argument encoded before the field existed: Candid decodes a missing opt field as none.
+  const [pslText] = arg.public_suffix_list ?? [];
+  if (pslText !== undefined) {
+    const checked = checkPublicSuffixList(pslText, (m) => fail('public_suffix_list', m));
+    next.public_suffix_list = checked.view;
+    suffixList(checked);
+  }
   const [mailHosts] = arg.mail_hosts;
   if (mailHosts !== undefined) next.mail_hosts = checkMailHosts(mailHosts);
   const [appOrigin] = arg.app_origin;
@@ -233,6 +256,8 @@ interface StoredConfigV1 {
   doh: DohSettings;
   gateway_principals: string[];
   identity_number_start: string;
+  /** Absent in configurations stored before the field existed: the shipped list. */
+  public_suffix_list?: PublicSuffixListView;
 }
 
 export function encodeConfig(config: ConfigView): Uint8Array {
@@ -244,6 +269,7 @@ export function encodeConfig(config: ConfigView): Uint8Array {
     doh: config.doh,
     gateway_principals: config.gateway_principals.map((p) => p.toText()),
     identity_number_start: config.identity_number_start.toString(),
+    public_suffix_list: config.public_suffix_list,
   };
   return new TextEncoder().encode(JSON.stringify(stored));
 }
@@ -258,6 +284,7 @@ export function decodeConfig(bytes: Uint8Array): ConfigView {
     doh: stored.doh,
     gateway_principals: stored.gateway_principals.map((text) => Principal.fromText(text)),
     identity_number_start: BigInt(stored.identity_number_start),
+    public_suffix_list: stored.public_suffix_list ?? SHIPPED_PSL_VIEW,
   };
 }
 
@@ -279,7 +306,9 @@ export function currentConfig(): ConfigView {
 
 /** `@init`: the defaults overridden by the fields of the argument. */
 export function installConfig(arg: Config | undefined): void {
-  store(mergeConfig(defaultConfig(), arg));
+  let list: CheckedSuffixList | undefined;
+  store(mergeConfig(defaultConfig(), arg, (c) => (list = c)));
+  if (list) storePublicSuffixList(list);
 }
 
 /**
@@ -291,7 +320,8 @@ export function installConfig(arg: Config | undefined): void {
 export function upgradeConfig(arg: Config | undefined): void {
   const bytes = settingsMap.get(CONFIG_KEY);
   const base = bytes === undefined ? defaultConfig() : decodeConfig(bytes);
-  const next = mergeConfig(base, arg);
+  let list: CheckedSuffixList | undefined;
+  const next = mergeConfig(base, arg, (c) => (list = c));
   const identitiesExist = counterValue('identities') > 0n;
   if (next.identity_number_start !== base.identity_number_start && identitiesExist) {
     fail('identity_number_start', 'cannot change after identities have been created');
@@ -300,4 +330,8 @@ export function upgradeConfig(arg: Config | undefined): void {
     fail('app_origin', 'cannot change after identities have been created (it is part of every principal)');
   }
   store(next);
+  // After every check: a refused upgrade traps before this, and the trap rolls back the whole upgrade anyway.
+  if (list) storePublicSuffixList(list);
+  // The stored list is parsed here, in the upgrade hook, rather than in the first email's call (suffix-list.ts).
+  else currentSuffixes();
 }

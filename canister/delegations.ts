@@ -8,6 +8,7 @@
 
 import { certifiedDataSet, dataCertificate } from 'azle';
 import { sha256 } from '../src/crypto/sha256.ts';
+import { utf8 } from '../src/encoding/bytes.ts';
 import { delegationSignatureCbor } from '../src/identity/canister-sig.ts';
 import {
   canisterSigPublicKeyDer,
@@ -18,7 +19,7 @@ import {
 import { MAX_DELEGATION_TTL_NS } from '../src/identity/delegation-lifetime.ts';
 import { sessionKeyKind } from '../src/identity/session-key.ts';
 import { SignatureMap } from '../src/identity/signature-map.ts';
-import { IdentityError } from './identities.ts';
+import { ApiRefusal } from './refusal.ts';
 
 export { MAX_DELEGATION_TTL_NS };
 
@@ -44,7 +45,7 @@ export function liveSignatures(): number {
 
 export function checkSessionKey(sessionKey: Uint8Array): void {
   if (sessionKeyKind(sessionKey) === null) {
-    throw new IdentityError(
+    throw new ApiRefusal(
       'InvalidSessionKey',
       'the session key must be the DER SubjectPublicKeyInfo of an Ed25519, P-256 or secp256k1 key (≤ 1024 bytes)',
     );
@@ -52,8 +53,8 @@ export function checkSessionKey(sessionKey: Uint8Array): void {
 }
 
 export function checkOrigin(origin: string): void {
-  if (origin.length === 0 || new TextEncoder().encode(origin).length > MAX_ORIGIN_BYTES) {
-    throw new IdentityError('InvalidOrigin', `the origin must be 1–${MAX_ORIGIN_BYTES} bytes`);
+  if (origin.length === 0 || utf8(origin).length > MAX_ORIGIN_BYTES) {
+    throw new ApiRefusal('InvalidOrigin', `the origin must be 1–${MAX_ORIGIN_BYTES} bytes`);
   }
 }
 
@@ -110,14 +111,14 @@ export function getDelegation(s: DelegationSeed, sessionKey: Uint8Array, expirat
   checkOrigin(s.origin);
   const certificate = dataCertificate();
   if (certificate === undefined) {
-    throw new IdentityError('NoCertificate', 'get_delegation must be called as a query');
+    throw new ApiRefusal('NoCertificate', 'get_delegation must be called as a query');
   }
   const signature = delegationSignatureCbor(signatures, certificate, seedOf(s), {
     pubkey: sessionKey,
     expiration,
   });
   if (!signature) {
-    throw new IdentityError(
+    throw new ApiRefusal(
       'NoSuchDelegation',
       'no prepared delegation for this key and expiration (or it expired)',
     );

@@ -14,38 +14,16 @@ import {
 } from '../src/challenge/doh-quorum.ts';
 import type { TxtAnswer } from '../src/dns/lookup.ts';
 import { ExpiringCache } from '../src/expiring-cache.ts';
+import { type HttpResponseValue, httpRequestIdl, type TransformArgsValue } from '../src/ic/http-request.ts';
 import { currentConfig } from './config.ts';
 import { registerMetric } from './metrics.ts';
 
-const HttpHeader = IDL.Record({ name: IDL.Text, value: IDL.Text });
-export const HttpOutcallResponse = IDL.Record({
-  status: IDL.Nat,
-  headers: IDL.Vec(HttpHeader),
-  body: IDL.Vec(IDL.Nat8),
-});
-export interface HttpOutcallResponse {
-  status: bigint;
-  headers: { name: string; value: string }[];
-  body: Uint8Array;
-}
-export const TransformArgs = IDL.Record({ response: HttpOutcallResponse, context: IDL.Vec(IDL.Nat8) });
-export interface TransformArgs {
-  response: HttpOutcallResponse;
-  context: Uint8Array;
-}
-const HttpRequestArgs = IDL.Record({
-  url: IDL.Text,
-  max_response_bytes: IDL.Opt(IDL.Nat64),
-  method: IDL.Variant({ get: IDL.Null, head: IDL.Null, post: IDL.Null }),
-  headers: IDL.Vec(HttpHeader),
-  body: IDL.Opt(IDL.Vec(IDL.Nat8)),
-  transform: IDL.Opt(
-    IDL.Record({
-      function: IDL.Func([TransformArgs], [HttpOutcallResponse], ['query']),
-      context: IDL.Vec(IDL.Nat8),
-    }),
-  ),
-});
+const outcallIdl = httpRequestIdl<IDL.Type>(IDL);
+const { HttpRequestArgs } = outcallIdl;
+/** The management canister's `http_request` response, and the argument of `doh_transform` (src/ic/http-request.ts). */
+export const { HttpResponse: HttpOutcallResponse, TransformArgs } = outcallIdl;
+export type HttpOutcallResponse = HttpResponseValue;
+export type TransformArgs = TransformArgsValue;
 
 /** Cycles attached to one outcall (generous for a 4 KiB response on a 13-node subnet; unused cycles are refunded). */
 const OUTCALL_CYCLES = 1_000_000_000n;

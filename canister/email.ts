@@ -28,17 +28,13 @@ import { parseMessage } from '../src/mail/message.ts';
 import { currentConfig } from './config.ts';
 import { addSignature, certifySignatures, checkSessionKey, prepareDelegation } from './delegations.ts';
 import { dohAllowed, resolveTxt } from './doh.ts';
-import {
-  anchorForAddress,
-  bindAddress,
-  boundAddressCount,
-  IdentityError,
-  markRecovered,
-} from './identities.ts';
+import { anchorForAddress, bindAddress, boundAddressCount, markRecovered } from './identities.ts';
 import { CallMeter } from './metering.ts';
 import { registerMetric } from './metrics.ts';
+import { ApiRefusal } from './refusal.ts';
 import { salt } from './salt.ts';
 import { incrementLabeled, labeledCounters, MEMORY, stableKv } from './state.ts';
+import { currentSuffixes } from './suffix-list.ts';
 
 /** Verified zone keys (root, TLD, …) shared by every proof until their RRSIGs expire; heap, so reset by upgrades. */
 const keyCache = zoneKeyCache();
@@ -64,13 +60,13 @@ async function randomNonce(): Promise<string> {
 
 function firstMailHost(): string {
   const host = currentConfig().mail_hosts[0];
-  if (!host) throw new IdentityError('MailNotConfigured', 'no mail host is configured');
+  if (!host) throw new ApiRefusal('MailNotConfigured', 'no mail host is configured');
   return host;
 }
 
 function normalizedAddress(address: string): string {
   const parsed = parseAddress(address);
-  if (!parsed.ok) throw new IdentityError('InvalidAddress', parsed.detail);
+  if (!parsed.ok) throw new ApiRefusal('InvalidAddress', parsed.detail);
   return parsed.value.address;
 }
 
@@ -94,7 +90,7 @@ async function prepare(
       : { nonce, flow: 'recovery', address: normalized, sessionKey: input.sessionKey },
     now(),
   );
-  if (!inserted.ok) throw new IdentityError(inserted.code, inserted.detail);
+  if (!inserted.ok) throw new ApiRefusal(inserted.code, inserted.detail);
   incrementLabeled('challenge_states', 'Pending');
   return { nonce, expiresAt: inserted.challenge.expiresAt, mailbox: mailboxFor(input.flow, host) };
 }
@@ -137,6 +133,7 @@ function flowContext(now: bigint, meter: CallMeter): FlowContext {
     dohAllowed,
     twoPhase: true,
     hashKeptMessage: false,
+    suffixes: currentSuffixes(),
   };
 }
 
@@ -183,7 +180,7 @@ function complete(
       bindAddress(challenge.anchor!, address, ctx.caller, now);
       return setupComplete(challenge);
     } catch (e) {
-      if (e instanceof IdentityError && e.code === 'AddressAlreadyRegistered') {
+      if (e instanceof ApiRefusal && e.code === 'AddressAlreadyRegistered') {
         return failed('AddressAlreadyRegistered', e.message);
       }
       throw e;
@@ -259,15 +256,15 @@ export async function submitChallengeProof(
   meter: CallMeter,
 ): Promise<ChallengeState> {
   const bounds = checkRequestBounds({ message: new Uint8Array(0), dns_proof: proof });
-  if (bounds) throw new IdentityError('ProofTooLarge', bounds.message);
+  if (bounds) throw new ApiRefusal('ProofTooLarge', bounds.message);
   const challenge = meter.sync('store', () => store.get(nonce, now));
   if (challenge?.state.kind !== 'NeedProof') {
-    throw new IdentityError('NotAwaitingProof', 'this challenge is not waiting for a proof');
+    throw new ApiRefusal('NotAwaitingProof', 'this challenge is not waiting for a proof');
   }
   const message = meter.sync('store', () => store.message(nonce, now));
-  if (!message) throw new IdentityError('NotAwaitingProof', 'the message of this challenge is gone');
+  if (!message) throw new ApiRefusal('NotAwaitingProof', 'the message of this challenge is gone');
   const decision = await submitProof(challenge, message, proof, flowContext(now, meter));
-  if (decision.kind === 'unchanged') throw new IdentityError(decision.code, decision.message);
+  if (decision.kind === 'unchanged') throw new ApiRefusal(decision.code, decision.message);
   meter.sync('store', () => apply(challenge, message, decision, now, ctx));
   meter.finish();
   return store.status(nonce, now);
@@ -278,7 +275,7 @@ export function recoveryChallenge(nonce: string, sessionKey: Uint8Array, expirat
   const challenge = store.get(nonce, now);
   const state = challenge?.state;
   if (!challenge || state?.kind !== 'RecoveryReady') {
-    throw new IdentityError('NotReady', 'this challenge has no recovery delegation');
+    throw new ApiRefusal('NotReady', 'this challenge has no recovery delegation');
   }
   const key = challenge.sessionKey!;
   if (
@@ -286,10 +283,7 @@ export function recoveryChallenge(nonce: string, sessionKey: Uint8Array, expirat
     key.some((b, i) => b !== sessionKey[i]) ||
     state.expiration !== expiration
   ) {
-    throw new IdentityError(
-      'NoSuchDelegation',
-      'the session key or expiration differs from the prepared ones',
-    );
+    throw new ApiRefusal('NoSuchDelegation', 'the session key or expiration differs from the prepared ones');
   }
   return { anchor: state.anchor, sessionKey: key };
 }

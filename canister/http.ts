@@ -3,10 +3,9 @@
  * them only through the raw domain (`https://<canister-id>.raw.icp0.io/metrics`); scrapers that use an
  * agent can call the query directly.
  */
+import { utf8 } from '../src/encoding/bytes.ts';
 import type { HeaderField, HttpRequest, HttpResponse } from './candid.ts';
 import { renderMetrics } from './metrics.ts';
-
-const encoder = new TextEncoder();
 
 function textResponse(
   status: number,
@@ -14,7 +13,7 @@ function textResponse(
   contentType: string,
   extra: HeaderField[] = [],
 ): HttpResponse {
-  const bytes = encoder.encode(body);
+  const bytes = utf8(body);
   return {
     status_code: status,
     headers: [

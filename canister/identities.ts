@@ -9,12 +9,14 @@
 
 import { type Principal, StableBTreeMap } from 'azle';
 import { sha256 } from '../src/crypto/sha256.ts';
+import { bytesEqual, utf8 } from '../src/encoding/bytes.ts';
 import {
   canisterSigPublicKeyDer,
   MAX_PRINCIPAL_LENGTH,
   selfAuthenticatingPrincipal,
   userSeed,
 } from '../src/identity/delegation.ts';
+import { ApiRefusal } from './refusal.ts';
 import { bytesSerializer, MEMORY, u64Serializer } from './state.ts';
 
 export const AUDIT_KINDS = [
@@ -49,15 +51,6 @@ export interface Identity {
 export const MAX_AUTHENTICATORS = 16;
 export const MAX_AUDIT_ENTRIES = 64;
 const FORMAT_VERSION = 1;
-
-export class IdentityError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const identitiesMap = new StableBTreeMap<bigint, Uint8Array>(
   MEMORY.identities,
@@ -119,7 +112,7 @@ export function encodeIdentity(identity: Identity): Uint8Array {
   const r = identity.recovery;
   w.u8(r ? 1 : 0);
   if (r) {
-    w.bytes(new TextEncoder().encode(r.address));
+    w.bytes(utf8(r.address));
     w.u64(r.createdAt);
     w.u8(r.lastUsed === null ? 0 : 1);
     if (r.lastUsed !== null) w.u64(r.lastUsed);
@@ -155,13 +148,9 @@ export function decodeIdentity(bytes: Uint8Array): Identity {
 
 // ---------- access ----------
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
 function load(anchor: bigint): Identity {
   const bytes = identitiesMap.get(anchor);
-  if (!bytes) throw new IdentityError('UnknownIdentity', `identity ${anchor} does not exist`);
+  if (!bytes) throw new ApiRefusal('UnknownIdentity', `identity ${anchor} does not exist`);
   return decodeIdentity(bytes);
 }
 
@@ -203,21 +192,21 @@ export interface AuthContext {
 export function authorize(anchor: bigint, caller: Principal, ctx: AuthContext): Identity {
   const identity = load(anchor);
   const id = caller.toUint8Array();
-  if (identity.authenticators.some((a) => sameBytes(a, id))) return identity;
+  if (identity.authenticators.some((a) => bytesEqual(a, id))) return identity;
   if (
     ctx.appOrigin &&
     ctx.salt &&
-    sameBytes(id, userPrincipal(ctx.canisterId, ctx.salt, anchor, ctx.appOrigin))
+    bytesEqual(id, userPrincipal(ctx.canisterId, ctx.salt, anchor, ctx.appOrigin))
   ) {
     return identity;
   }
-  throw new IdentityError('NotAuthorized', `the caller is not authorized for identity ${anchor}`);
+  throw new ApiRefusal('NotAuthorized', `the caller is not authorized for identity ${anchor}`);
 }
 
 export function createIdentity(anchor: bigint, caller: Principal, now: bigint): void {
   if (caller.isAnonymous())
-    throw new IdentityError('AnonymousCaller', 'an anonymous caller cannot own an identity');
-  if (identityExists(anchor)) throw new IdentityError('Internal', `identity ${anchor} already exists`);
+    throw new ApiRefusal('AnonymousCaller', 'an anonymous caller cannot own an identity');
+  if (identityExists(anchor)) throw new ApiRefusal('Internal', `identity ${anchor} already exists`);
   const identity: Identity = { authenticators: [caller.toUint8Array()], recovery: null, log: [] };
   audit(identity, 'IdentityCreated', caller, now);
   save(anchor, identity);
@@ -231,15 +220,15 @@ export function addAuthenticator(
   now: bigint,
 ) {
   if (added.isAnonymous())
-    throw new IdentityError('AnonymousCaller', 'the anonymous principal cannot be an authenticator');
+    throw new ApiRefusal('AnonymousCaller', 'the anonymous principal cannot be an authenticator');
   const id = added.toUint8Array();
   // Azle's Candid decoder accepts principals of any length; the IC's are at most 29 bytes.
   if (id.length > MAX_PRINCIPAL_LENGTH) {
-    throw new IdentityError('InvalidPrincipal', `a principal is at most ${MAX_PRINCIPAL_LENGTH} bytes`);
+    throw new ApiRefusal('InvalidPrincipal', `a principal is at most ${MAX_PRINCIPAL_LENGTH} bytes`);
   }
-  if (identity.authenticators.some((a) => sameBytes(a, id))) return;
+  if (identity.authenticators.some((a) => bytesEqual(a, id))) return;
   if (identity.authenticators.length >= MAX_AUTHENTICATORS) {
-    throw new IdentityError(
+    throw new ApiRefusal(
       'TooManyAuthenticators',
       `at most ${MAX_AUTHENTICATORS} authenticators per identity`,
     );
@@ -261,15 +250,12 @@ export function removeAuthenticator(
   now: bigint,
 ) {
   const id = removed.toUint8Array();
-  const rest = identity.authenticators.filter((a) => !sameBytes(a, id));
+  const rest = identity.authenticators.filter((a) => !bytesEqual(a, id));
   if (rest.length === identity.authenticators.length) {
-    throw new IdentityError(
-      'UnknownAuthenticator',
-      'that principal is not an authenticator of this identity',
-    );
+    throw new ApiRefusal('UnknownAuthenticator', 'that principal is not an authenticator of this identity');
   }
   if (rest.length === 0 && !identity.recovery) {
-    throw new IdentityError(
+    throw new ApiRefusal(
       'LastAuthenticator',
       'the last authenticator of an identity without a recovery address cannot be removed',
     );
@@ -280,7 +266,7 @@ export function removeAuthenticator(
 }
 
 function addressKey(address: string): Uint8Array {
-  return sha256(new TextEncoder().encode(address.toLowerCase()));
+  return sha256(utf8(address.toLowerCase()));
 }
 
 /** The identity bound to `address` (lowercase), if any. */
@@ -301,7 +287,7 @@ export function bindAddress(
   const identity = load(anchor);
   const owner = anchorForAddress(address);
   if (owner !== undefined && owner !== anchor) {
-    throw new IdentityError(
+    throw new ApiRefusal(
       'AddressAlreadyRegistered',
       'this address is the recovery address of another identity',
     );
@@ -316,10 +302,9 @@ export function bindAddress(
 }
 
 export function removeAddress(anchor: bigint, identity: Identity, caller: Principal, now: bigint): void {
-  if (!identity.recovery)
-    throw new IdentityError('NoRecoveryAddress', 'this identity has no recovery address');
+  if (!identity.recovery) throw new ApiRefusal('NoRecoveryAddress', 'this identity has no recovery address');
   if (identity.authenticators.length === 0) {
-    throw new IdentityError(
+    throw new ApiRefusal(
       'LastWayIn',
       'the recovery address is the only way into this identity: add an authenticator first',
     );

@@ -7,6 +7,7 @@
  * `stableJson` is slow and large for bytes, so it is used nowhere.
  */
 import { type Serializable, StableBTreeMap } from 'azle';
+import { utf8 } from '../src/encoding/bytes.ts';
 
 /**
  * The memory ids in use. Azle reserves 254 (its file-system polyfill) and 255 (ic-stable-structures).
@@ -23,7 +24,7 @@ export const MEMORY = {
   identities: 3,
   /** Reverse index: SHA-256(lowercase address) → anchor (u64). */
   addressIndex: 4,
-  /** Pending challenges: nonce → challenge record (challenges.ts). */
+  /** Pending challenges: nonce → challenge record (src/challenge/store.ts, opened in email.ts). */
   challenges: 5,
   /** Challenge age index: created_at ‖ sequence (u64 each) → nonce, oldest first, for eviction. */
   challengeAge: 6,
@@ -39,7 +40,7 @@ export const bytesSerializer: Serializable = {
 
 /** Stores a string key or value as UTF-8. */
 export const textSerializer: Serializable = {
-  toBytes: (data: string) => new TextEncoder().encode(data),
+  toBytes: (data: string) => utf8(data),
   fromBytes: (bytes: Uint8Array) => new TextDecoder().decode(bytes),
 };
 

@@ -8,6 +8,7 @@
 import { hex } from '@scure/base';
 import { ed25519Verify } from '../src/crypto/ed25519.ts';
 import { p256Verify } from '../src/crypto/p256.ts';
+import { utf8 } from '../src/encoding/bytes.ts';
 
 const ED25519_KEY = hex.decode('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
 const ED25519_SIGNATURE = hex.decode(
@@ -24,7 +25,7 @@ export function warmCrypto(): void {
   if (!ed25519Verify(ED25519_KEY, new Uint8Array(0), ED25519_SIGNATURE)) {
     throw new Error('Ed25519 self-test failed');
   }
-  if (!p256Verify(P256_KEY, new TextEncoder().encode('sample'), P256_SIGNATURE)) {
+  if (!p256Verify(P256_KEY, utf8('sample'), P256_SIGNATURE)) {
     throw new Error('P-256 self-test failed');
   }
 }

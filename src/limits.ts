@@ -30,4 +30,10 @@ export const LIMITS = {
   localPartBytes: 64,
   domainBytes: 255,
   addressBytes: 254,
+  /**
+   * A Public Suffix List text given to the canister (src/dmarc/public-suffix-list.ts), in characters, and the
+   * rules in it: about four times the official list of 2026 (≈ 10,000 rules, ≈ 260 KB).
+   */
+  pslChars: 1024 * 1024,
+  pslRules: 40_000,
 } as const;

@@ -9,8 +9,11 @@ import type { BodyHashes } from './dkim/body-hash.ts';
 import type { SignatureResult } from './dkim/result.ts';
 import type { SignatureParses } from './dkim/signature.ts';
 import { verifyDkim } from './dkim/verify.ts';
-import { isAligned } from './dmarc/alignment.ts';
-import { type DmarcRecord, type Policy, selectDmarcRecord } from './dmarc/record.ts';
+import { alignment } from './dmarc/alignment.ts';
+import { discoverDmarc } from './dmarc/discovery.ts';
+import { SHIPPED_SUFFIXES } from './dmarc/organizational-domain.ts';
+import type { PublicSuffixes } from './dmarc/public-suffix-list.ts';
+import type { DmarcRecord, Policy } from './dmarc/record.ts';
 import type { TxtLookup } from './dns/lookup.ts';
 import { parseFrom } from './mail/from.ts';
 import { type Message, type MessageErrorCode, parsedMessage } from './mail/message.ts';
@@ -25,6 +28,7 @@ export type EmailReason =
   | 'NoSignature'
   | 'NoPassingSignature'
   | 'DmarcNotAligned'
+  | 'PublicSuffixAlignment'
   | 'SubjectNotSigned';
 
 export interface DmarcOutcome {
@@ -33,6 +37,10 @@ export interface DmarcOutcome {
   readonly policy: Policy | null;
   readonly alignment: 'relaxed' | 'strict' | null;
   readonly record: DmarcRecord | null;
+  /** Where the record was found (`_dmarc.<From domain>` or `_dmarc.<organizational domain>`), or null. */
+  readonly recordName: string | null;
+  /** RFC 7489 §3.2 organizational domain of the From domain; null when it is a public suffix (or not evaluated). */
+  readonly organizationalDomain: string | null;
   readonly detail: string;
 }
 
@@ -59,6 +67,8 @@ export interface VerifyOptions {
   /** The parses of its DKIM-Signature fields at `now`, when the caller has made some (src/dkim/signature.ts). */
   readonly signatures?: SignatureParses;
   readonly meter?: Meter;
+  /** The Public Suffix List for organizational domains (default: the shipped snapshot). */
+  readonly suffixes?: PublicSuffixes;
 }
 
 const NO_DMARC: DmarcOutcome = {
@@ -66,6 +76,8 @@ const NO_DMARC: DmarcOutcome = {
   policy: null,
   alignment: null,
   record: null,
+  recordName: null,
+  organizationalDomain: null,
   detail: 'not evaluated',
 };
 
@@ -84,19 +96,13 @@ function rejected(reason: EmailReason, detail: string, partial: Partial<EmailVer
   };
 }
 
-async function discoverDmarc(domain: string, lookup: TxtLookup, meter: Meter) {
-  const answer = await lookup(`_dmarc.${domain}`);
-  if (answer.kind === 'txt') return meter.sync('dmarc', () => selectDmarcRecord(answer.records));
-  if (answer.kind === 'nxdomain') return { kind: 'none' as const, detail: 'no DMARC record' };
-  // Without the record the strict rule applies, which every DMARC policy also accepts: safe to continue.
-  return { kind: 'temperror' as const, detail: answer.detail };
-}
-
 /**
  * Verifies a message at `now` (unix seconds): the raw bytes (CRLF line endings, as received), or the message
  * parseMessage made of them, so that a caller that has parsed it already does not pay twice.
  * Acceptance needs one signature that passes, covers Subject, and aligns with the From domain: under the
- * record's adkim= when a DMARC record exists, else only when d= equals the From domain exactly.
+ * record's adkim= when a DMARC record exists (at the From domain, else at its organizational domain: RFC 7489
+ * §6.6.3, src/dmarc/discovery.ts), else only when d= equals the From domain exactly. A DNS failure for the
+ * DMARC record leaves the strict rule, which every policy also accepts.
  *
  * @example
  * const verdict = await verifyEmail(raw, lookup, Date.now() / 1000);
@@ -135,24 +141,45 @@ export async function verifyEmail(
   if (!from?.ok) return rejected('MalformedFromHeader', from?.detail ?? 'no From', base);
   const fromDomain = from.value.domain;
 
-  const found = await discoverDmarc(fromDomain, lookup, meter);
-  const record = found.kind === 'record' ? found.record : null;
+  const suffixes = options.suffixes ?? SHIPPED_SUFFIXES;
+  const found = await discoverDmarc(fromDomain, lookup, suffixes, meter);
+  const record = found.discovery.kind === 'record' ? found.discovery.record : null;
   const mode = record?.adkim ?? 's';
-  const aligned = meter.sync('dmarc', () =>
-    passing.filter((s) => s.domain !== null && isAligned(s.domain, fromDomain, mode)),
+  // Each passing signature under the record's mode, and under relaxed (the loosest mode: a refusal there because of
+  // a public suffix is reported as such, whatever the record says, as the precheck reports it).
+  const judged = meter.sync('dmarc', () =>
+    passing.map((s) => ({
+      s,
+      aligned: s.domain !== null && alignment(s.domain, fromDomain, mode, suffixes).aligned,
+      bySuffix: s.domain !== null && alignment(s.domain, fromDomain, 'r', suffixes).publicSuffix,
+    })),
   );
+  const aligned = judged.filter((j) => j.aligned).map((j) => j.s);
+  const org = found.organizationalDomain;
   const dmarc: DmarcOutcome = {
     result: record ? (aligned.length > 0 ? 'pass' : 'fail') : 'none',
     policy: record?.p ?? null,
     alignment: record ? (record.adkim === 's' ? 'strict' : 'relaxed') : null,
     record,
-    detail: found.kind === 'record' ? `p=${found.record.p} adkim=${found.record.adkim}` : found.detail,
+    recordName: found.recordName,
+    organizationalDomain: org,
+    detail:
+      found.discovery.kind === 'record'
+        ? `p=${found.discovery.record.p} adkim=${found.discovery.record.adkim} at ${found.recordName}`
+        : found.discovery.detail,
   };
   const withFrom = { ...base, from: fromAddress, dmarc };
   if (occurrence) return rejected(occurrence.code, occurrence.detail, withFrom);
   if (signatures.length === 0) return rejected('NoSignature', 'the message has no DKIM-Signature', withFrom);
   if (passing.length === 0) return rejected('NoPassingSignature', 'no DKIM signature verifies', withFrom);
   if (aligned.length === 0) {
+    const bySuffix = judged.find((j) => j.bySuffix);
+    if (bySuffix) {
+      const orgText =
+        org === null ? `${fromDomain} is a public suffix` : `its organizational domain is ${org}`;
+      const detail = `d=${bySuffix.s.domain} does not align with ${fromDomain}: a public suffix separates them (${orgText})`;
+      return rejected('PublicSuffixAlignment', detail, withFrom);
+    }
     const rule = record ? `adkim=${record.adkim}` : 'no DMARC record, so d= must equal the From domain';
     return rejected('DmarcNotAligned', `no passing signature aligns with ${fromDomain} (${rule})`, withFrom);
   }

@@ -5,29 +5,19 @@
  * and the per-phase accounting on /metrics (canister/metering.ts) adds up to the call. `npm run bench:canister`
  * records the same figures in bench/canister.json.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Deployed, deploy, INSTR_WASM, metricsText } from './helpers/canister.ts';
-import { challengeMail, type DkimKeyName, emailProof, VERIFY_TIME } from './helpers/challenge-mail.ts';
-import { GENERATED_DIR } from './helpers/dns-servers.ts';
+import { type Deployed, INSTR_WASM, metricsText } from './helpers/canister.ts';
+import { challengeMail, type DkimKeyName, emailProof } from './helpers/challenge-mail.ts';
+import { deployEmailCanister } from './helpers/email-canister.ts';
 import { ok } from './helpers/result.ts';
 
-const HOST = 'mail.waxseal.test';
-const ANCHORS = readFileSync(join(GENERATED_DIR, 'anchors.ds'), 'utf8').trim().split('\n');
 const BODY = `${'A typical line of a recovery email, with some words in it. '.repeat(80)}\r\n`;
 const owner = Ed25519KeyIdentity.generate();
 const deployed: Deployed[] = [];
 
 async function fresh(): Promise<Deployed> {
-  const c = await deploy(
-    { app_origin: 'https://app.waxseal.test', mail_hosts: [HOST], root_anchors: ANCHORS },
-    INSTR_WASM,
-    {
-      now: BigInt(VERIFY_TIME) * 1_000_000_000n,
-    },
-  );
+  const c = await deployEmailCanister({}, INSTR_WASM);
   deployed.push(c);
   return c;
 }

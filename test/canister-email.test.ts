@@ -4,40 +4,24 @@
  * proof submission, recovery delegations used by a DelegationIdentity, and the failure codes.
  */
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { SignIdentity } from '@icp-sdk/core/agent';
 import { ECDSAKeyIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nameToText } from '../src/dns/name.ts';
 import { encodeChain, parseChain } from '../src/dns/record.ts';
 import { TYPE } from '../src/dns/types.ts';
-import { type Deployed, deploy, metricsText, metricValue, signInWithDelegation } from './helpers/canister.ts';
+import { deploy, metricsText, metricValue, signInWithDelegation } from './helpers/canister.ts';
+import { bytes, challengeMail, compose, emailProof, ZONE_WITHOUT_DMARC } from './helpers/challenge-mail.ts';
 import {
-  bytes,
-  challengeMail,
-  compose,
-  emailProof,
-  VERIFY_TIME,
-  ZONE_WITHOUT_DMARC,
-} from './helpers/challenge-mail.ts';
-import { GENERATED_DIR } from './helpers/dns-servers.ts';
+  NS_PER_SECOND,
+  TEST_APP_ORIGIN,
+  TEST_MAIL_HOST,
+  useEmailCanister,
+} from './helpers/email-canister.ts';
 import { ok } from './helpers/result.ts';
 
-const HOST = 'mail.waxseal.test';
-const ORIGIN = 'https://app.waxseal.test';
-const ANCHOR_LINES = readFileSync(join(GENERATED_DIR, 'anchors.ds'), 'utf8').trim().split('\n');
-const NS = 1_000_000_000n;
-
-let c: Deployed;
+const c = useEmailCanister();
 const owner = Ed25519KeyIdentity.generate();
-
-beforeAll(async () => {
-  c = await deploy({ app_origin: ORIGIN, mail_hosts: [HOST], root_anchors: ANCHOR_LINES }, undefined, {
-    now: BigInt(VERIFY_TIME) * NS,
-  });
-}, 120_000);
-afterAll(async () => c?.backend.tearDown());
 
 const gateway = () => c.actor(Ed25519KeyIdentity.generate());
 
@@ -83,7 +67,7 @@ describe('setup', () => {
     const anchor = await newIdentity();
     const address = 'alice@ecdsa.wxtest';
     const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
-    expect(ch.mailbox).toBe(`register@${HOST}`);
+    expect(ch.mailbox).toBe(`register@${TEST_MAIL_HOST}`);
     expect(ch.nonce).toMatch(/^WX-[a-z2-7]{20}$/);
     expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ Pending: null });
     const proof = await emailProof('ecdsa.wxtest', ['sel']);
@@ -148,7 +132,7 @@ describe('setup', () => {
     });
 
     const d = ok(await c.actor(owner).email_setup_prepare(anchor, 'dave@ecdsa.wxtest'));
-    const recoverBox = `recover@${HOST}`;
+    const recoverBox = `recover@${TEST_MAIL_HOST}`;
     await send(mail('dave@ecdsa.wxtest', d.nonce, recoverBox), recoverBox, proof.chain);
     expect(await c.actor().email_challenge_status(d.nonce)).toMatchObject({ Failed: { code: 'WrongFlow' } });
 
@@ -200,7 +184,7 @@ describe('setup', () => {
     const address = 'jill@ecdsa.wxtest';
     const proof = await emailProof('ecdsa.wxtest', ['sel']);
     const ch = ok(await c.actor(owner).email_setup_prepare(anchor, address));
-    await c.backend.advanceTime(31n * 60n * NS);
+    await c.backend.advanceTime(31n * 60n * NS_PER_SECOND);
     await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
     expect(await c.actor().email_challenge_status(ch.nonce)).toEqual({ Expired: null });
     expect(ok(await c.actor(owner).identity_info(anchor)).recovery_address).toEqual([]);
@@ -235,7 +219,7 @@ describe('SMTP envelope and bounds', () => {
   });
 
   it('refuses oversize messages and proofs with 552, and too many header fields with 554', async () => {
-    const to = `recover@${HOST}`;
+    const to = `recover@${TEST_MAIL_HOST}`;
     const big = new Uint8Array(64 * 1024 + 1).fill(0x61);
     expect(await send(big, to)).toMatchObject({ Err: { code: 552 } });
     expect(await send(bytes(compose({ from: 'a@b.test' })), to, new Uint8Array(32 * 1024 + 1))).toMatchObject(
@@ -253,7 +237,7 @@ describe('SMTP envelope and bounds', () => {
   });
 
   it('answers Ok for mail that names no challenge, or is not mail at all', async () => {
-    const to = `recover@${HOST}`;
+    const to = `recover@${TEST_MAIL_HOST}`;
     expect(await send(new Uint8Array([0, 1, 2, 3]), to)).toEqual({ Ok: null });
     expect(await send(bytes(compose({ from: 'a@b.test', subject: 'WX-bbbbbbbbbbbbbbbbbbbb' })), to)).toEqual({
       Ok: null,
@@ -349,7 +333,7 @@ describe('bindings and edges', () => {
   });
 
   it('accepts a message of exactly 64 KiB and a proof of exactly 32 KiB (552 is for one byte more)', async () => {
-    const to = `recover@${HOST}`;
+    const to = `recover@${TEST_MAIL_HOST}`;
     const head = bytes(compose({ from: 'a@b.test', subject: 'no nonce' }));
     const exact = new Uint8Array(64 * 1024).fill(0x61);
     exact.set(head);
@@ -360,13 +344,13 @@ describe('bindings and edges', () => {
   it('with gateway_principals set, only those principals may call smtp_request (554 otherwise)', async () => {
     const relay = Ed25519KeyIdentity.generate();
     const g = await deploy({
-      app_origin: ORIGIN,
-      mail_hosts: [HOST],
+      app_origin: TEST_APP_ORIGIN,
+      mail_hosts: [TEST_MAIL_HOST],
       gateway_principals: [relay.getPrincipal()],
     });
     try {
       const request = {
-        envelope: { mail_from: 'a@b.test', rcpt_to: [`recover@${HOST}`] },
+        envelope: { mail_from: 'a@b.test', rcpt_to: [`recover@${TEST_MAIL_HOST}`] },
         message: bytes(compose({ from: 'a@b.test' })),
         dns_proof: [] as [],
       };
@@ -389,7 +373,7 @@ describe('recovery', () => {
     const session = Ed25519KeyIdentity.generate();
     const sessionKey = new Uint8Array(session.getPublicKey().toDer());
     const ch = ok(await c.actor().email_recovery_prepare(address, sessionKey));
-    expect(ch.mailbox).toBe(`recover@${HOST}`);
+    expect(ch.mailbox).toBe(`recover@${TEST_MAIL_HOST}`);
     await send(mail(address, ch.nonce, ch.mailbox), ch.mailbox, proof.chain);
     const status = await c.actor().email_challenge_status(ch.nonce);
     if (!('RecoveryReady' in status))
@@ -500,7 +484,7 @@ describe('pending challenges', () => {
     for (let i = 0; i < 3; i++) ok(await c.actor().email_recovery_prepare(`old${i}@ecdsa.wxtest`, key));
     const before = await pending();
     expect(before).toBeGreaterThanOrEqual(3);
-    await c.backend.advanceTime(31n * 60n * NS);
+    await c.backend.advanceTime(31n * 60n * NS_PER_SECOND);
     const fresh = ok(await c.actor().email_recovery_prepare('new@ecdsa.wxtest', key));
     expect(await pending()).toBe(1);
     expect(await c.actor().email_challenge_status(fresh.nonce)).toEqual({ Pending: null });

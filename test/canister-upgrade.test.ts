@@ -6,38 +6,22 @@
  * prepare: same answer shape and instruction counts within 10 % for registered and unknown addresses.
  */
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { encodeInit, INSTR_WASM, signInWithDelegation, WASM } from './helpers/canister.ts';
+import { deliverChallengeMail, emailProof } from './helpers/challenge-mail.ts';
 import {
-  type Deployed,
-  deploy,
-  encodeInit,
-  INSTR_WASM,
-  signInWithDelegation,
-  WASM,
-} from './helpers/canister.ts';
-import { deliverChallengeMail, emailProof, VERIFY_TIME } from './helpers/challenge-mail.ts';
-import { GENERATED_DIR } from './helpers/dns-servers.ts';
+  NS_PER_SECOND,
+  TEST_APP_ORIGIN,
+  TEST_MAIL_HOST,
+  useEmailCanister,
+} from './helpers/email-canister.ts';
 import { ok } from './helpers/result.ts';
 
-const HOST = 'mail.waxseal.test';
-const ORIGIN = 'https://app.waxseal.test';
-const ANCHOR_LINES = readFileSync(join(GENERATED_DIR, 'anchors.ds'), 'utf8').trim().split('\n');
-const NS = 1_000_000_000n;
 const owner = Ed25519KeyIdentity.generate();
 
 describe('upgrade', () => {
-  let c: Deployed;
-  beforeAll(async () => {
-    c = await deploy(
-      { app_origin: ORIGIN, mail_hosts: [HOST], root_anchors: ANCHOR_LINES, identity_number_start: 500n },
-      WASM,
-      { now: BigInt(VERIFY_TIME) * NS },
-    );
-  }, 120_000);
-  afterAll(async () => c?.backend.tearDown());
+  const c = useEmailCanister({ identity_number_start: 500n });
 
   it('keeps state and finishes a NeedProof challenge across upgrades', async () => {
     const anchor = ok(await c.actor(owner).create_identity());
@@ -46,7 +30,7 @@ describe('upgrade', () => {
     const bound = ok(await c.actor(owner).email_setup_prepare(anchor, first));
     await deliverChallengeMail(c, first, bound, proof.chain);
     const session = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
-    const before = ok(await c.actor(owner).prepare_delegation(anchor, ORIGIN, session, []));
+    const before = ok(await c.actor(owner).prepare_delegation(anchor, TEST_APP_ORIGIN, session, []));
     const infoBefore = ok(await c.actor(owner).identity_info(anchor));
     const configBefore = await c.actor().config();
 
@@ -59,13 +43,15 @@ describe('upgrade', () => {
     // Upgrade with every field omitted, then with only mail_hosts changed.
     await c.backend.upgrade(c.id, WASM, { arg: encodeInit(null) });
     expect(await c.actor().config()).toEqual(configBefore);
-    await c.backend.upgrade(c.id, WASM, { arg: encodeInit({ mail_hosts: [HOST, 'mx2.waxseal.test'] }) });
+    await c.backend.upgrade(c.id, WASM, {
+      arg: encodeInit({ mail_hosts: [TEST_MAIL_HOST, 'mx2.waxseal.test'] }),
+    });
     const configAfter = await c.actor().config();
-    expect(configAfter).toEqual({ ...configBefore, mail_hosts: [HOST, 'mx2.waxseal.test'] });
+    expect(configAfter).toEqual({ ...configBefore, mail_hosts: [TEST_MAIL_HOST, 'mx2.waxseal.test'] });
 
     expect(ok(await c.actor(owner).identity_info(anchor))).toEqual(infoBefore);
     // Same salt: the same user key for the same identity and origin.
-    const after = ok(await c.actor(owner).prepare_delegation(anchor, ORIGIN, session, []));
+    const after = ok(await c.actor(owner).prepare_delegation(anchor, TEST_APP_ORIGIN, session, []));
     expect(after.user_key).toEqual(before.user_key);
     // Numbering continues.
     expect(ok(await c.actor(owner).create_identity())).toBe(anchor2 + 1n);
@@ -93,9 +79,11 @@ describe('upgrade', () => {
 
     // An ordinary prepared delegation (one-minute signature) is not carried over; the recovery one is.
     const other = new Uint8Array(Ed25519KeyIdentity.generate().getPublicKey().toDer());
-    const plain = ok(await c.actor(owner).prepare_delegation(anchor, ORIGIN, other, []));
+    const plain = ok(await c.actor(owner).prepare_delegation(anchor, TEST_APP_ORIGIN, other, []));
     await c.backend.upgrade(c.id, WASM, { arg: encodeInit(null) });
-    expect(await c.actor(owner).get_delegation(anchor, ORIGIN, other, plain.expiration)).toMatchObject({
+    expect(
+      await c.actor(owner).get_delegation(anchor, TEST_APP_ORIGIN, other, plain.expiration),
+    ).toMatchObject({
       Err: { code: 'NoSuchDelegation' },
     });
 
@@ -105,7 +93,7 @@ describe('upgrade', () => {
     ok(await c.actor(delegated).add_authenticator(anchor, Ed25519KeyIdentity.generate().getPrincipal()));
 
     // Once the challenge expires, the next upgrade does not bring the signature back.
-    await c.backend.advanceTime(31n * 60n * NS);
+    await c.backend.advanceTime(31n * 60n * NS_PER_SECOND);
     await c.backend.upgrade(c.id, WASM, { arg: encodeInit(null) });
     expect(await c.actor().email_recovery_get_delegation(ch.nonce, sessionKey, expiration)).toMatchObject({
       Err: { code: 'NotReady' },
@@ -114,13 +102,7 @@ describe('upgrade', () => {
 });
 
 describe('anti-enumeration (instrumented wasm)', () => {
-  let c: Deployed;
-  beforeAll(async () => {
-    c = await deploy({ app_origin: ORIGIN, mail_hosts: [HOST], root_anchors: ANCHOR_LINES }, INSTR_WASM, {
-      now: BigInt(VERIFY_TIME) * NS,
-    });
-  }, 120_000);
-  afterAll(async () => c?.backend.tearDown());
+  const c = useEmailCanister({}, INSTR_WASM);
 
   // PocketIC reports no instruction counts, so this one runs on the Node host only.
   it.runIf(!process.env.POCKET_IC_BIN)(

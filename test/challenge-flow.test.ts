@@ -72,6 +72,8 @@ const SPECS = {
   cname: { from: 'erin@cname-src.wxtest', domain: 'cname-src.wxtest' },
   cnameChain: { from: 'erin@cname-src.wxtest', domain: 'cname-src.wxtest', selector: 'chain' },
   parentFrom: { from: 'frank@wxtest', domain: 'ed25519.wxtest' },
+  // RFC 7489 §3.2: ed25519.wxtest is the organizational domain of sub.ed25519.wxtest (a name without records).
+  subFrom: { from: 'frank@sub.ed25519.wxtest', domain: 'ed25519.wxtest' },
   crossDomain: { from: 'gina@ed25519.wxtest', domain: 'ecdsa.wxtest' },
   future: { from: 'ivan@ed25519.wxtest', domain: 'ed25519.wxtest', timestamp: VERIFY_TIME + 3600 },
   encoded: {
@@ -421,17 +423,21 @@ describe('failures', () => {
     expect(early.checks.find((c) => c.name === 'dkim[1] body-hash')).toMatchObject({ status: 'Fail' });
   });
 
-  it('DMARC: d= below the From domain with no DMARC record does not align; an unrelated d= never does', async () => {
-    const proof = await emailProof('ed25519.wxtest', ['sel']);
-    const parent = failure(
+  it('DMARC: d= the organizational domain with no DMARC record at either name does not align; an unrelated d= never does', async () => {
+    const proof = await emailProof('ed25519.wxtest', ['sel'], ZONE_WITHOUT_DMARC);
+    const sub = failure(
       await receiveEmail(
-        pending('parentFrom', 'setup').challenge,
-        { message: mail('parentFrom'), flow: 'setup', proof: proof.chain },
+        pending('subFrom', 'setup').challenge,
+        { message: mail('subFrom'), flow: 'setup', proof: proof.chain },
         CTX,
       ),
     );
-    expect(parent.code).toBe('DmarcNotAligned');
-    expect(parent.message).toMatch(/no DMARC record/);
+    expect(sub.code).toBe('DmarcNotAligned');
+    expect(sub.message).toMatch(/no DMARC record/);
+    // Both names were looked up in the proof (RFC 7489 §6.6.3), neither is in it.
+    expect(sub.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['dns _dmarc.sub.ed25519.wxtest', 'dns _dmarc.ed25519.wxtest']),
+    );
 
     const cross = failure(
       await receiveEmail(
@@ -441,6 +447,41 @@ describe('failures', () => {
       ),
     );
     expect(cross.code).toBe('DmarcNotAligned');
+  });
+
+  it('PublicSuffixAlignment: From a public suffix (wxtest, implicit * rule), d= below it, refused before any DNS', async () => {
+    const proof = await emailProof('ed25519.wxtest', ['sel']);
+    for (const attachedProof of [proof.chain, null]) {
+      const f = failure(
+        await receiveEmail(
+          pending('parentFrom', 'setup').challenge,
+          { message: mail('parentFrom'), flow: 'setup', proof: attachedProof },
+          CTX,
+        ),
+      );
+      expect(f.code).toBe('PublicSuffixAlignment');
+      expect(f.message).toMatch(
+        /d=ed25519\.wxtest can never align with wxtest: a public suffix separates them/,
+      );
+    }
+  });
+
+  it('relaxed alignment by organizational domain: From sub.ed25519.wxtest, d=ed25519.wxtest, the record found at _dmarc.ed25519.wxtest', async () => {
+    const proof = await emailProof('ed25519.wxtest', ['sel']);
+    expect(proof.dmarc).toBe('present');
+    const d = await receiveEmail(
+      pending('subFrom', 'setup').challenge,
+      { message: mail('subFrom'), flow: 'setup', proof: proof.chain },
+      CTX,
+    );
+    expect(d.kind).toBe('verified');
+    expect(d.checks.find((c) => c.name === 'dns _dmarc.sub.ed25519.wxtest')).toMatchObject({
+      status: 'Skipped',
+    });
+    expect(d.checks.find((c) => c.name === 'dmarc')).toMatchObject({
+      status: 'Pass',
+      detail: expect.stringMatching(/adkim=r at _dmarc\.ed25519\.wxtest/),
+    });
   });
 
   it('the only aligned signature is unusable (t= an hour ahead): DkimFailed, not DmarcNotAligned', async () => {

@@ -22,6 +22,12 @@ describe('makeNonce', () => {
   it('WX- and 20 lowercase base32 characters: the first 100 bits of the 13 bytes (RFC 4648 §6 order)', () => {
     expect(makeNonce(new Uint8Array(13))).toBe('WX-aaaaaaaaaaaaaaaaaaaa');
     expect(makeNonce(new Uint8Array(13).fill(0xff))).toBe('WX-77777777777777777777');
+    // Pinned vectors (RFC 4648 §6 base32 of the bytes, lowercased, first 20 characters): nonces already issued
+    // must keep reading as the same bytes whichever codec makes them.
+    expect(makeNonce(Uint8Array.from(Buffer.from('00112233445566778899aabbcc', 'hex')))).toBe(
+      'WX-aaisem2ekvthpcezvk54',
+    );
+    expect(makeNonce(new TextEncoder().encode('waxseal-nonce'))).toBe('WX-o5qxq43fmfwc23tpnzrw');
     fc.assert(
       fc.property(bytes13, (b) => {
         const n = makeNonce(b);

@@ -12,7 +12,7 @@ import {
   decodeChallenge,
   encodeChallenge,
 } from '../src/challenge/codec.ts';
-import { compareBytes, memoryKv } from '../src/challenge/kv.ts';
+import { memoryKv } from '../src/challenge/kv.ts';
 import { makeNonce } from '../src/challenge/nonce.ts';
 import { ChallengeStore, type StoreMaps } from '../src/challenge/store.ts';
 import { failed } from '../src/challenge/transitions.ts';
@@ -25,6 +25,7 @@ import {
   type Check,
   NS_PER_SECOND,
 } from '../src/challenge/types.ts';
+import { compareBytes } from '../src/encoding/bytes.ts';
 
 const T0 = 1_767_225_600n * NS_PER_SECOND;
 const nonce = () => makeNonce(Uint8Array.from(randomBytes(13)));

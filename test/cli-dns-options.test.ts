@@ -66,11 +66,30 @@ describe('readCanisterConfig (--config)', () => {
             allowedDomains: doh?.allowed_domains ?? DEFAULT_DNS_CONFIG.allowedDomains,
             quorum: doh?.quorum ?? DEFAULT_DNS_CONFIG.quorum,
             rootAnchors: anchors ?? null,
+            suffixes: null,
           });
         },
       ),
       { numRuns: 100 },
     );
+  });
+
+  it('public_suffix_list: parsed as the canister parses it; a malformed one is a UsageError with its line', async () => {
+    const read = await readCanisterConfig(
+      writeTmp(
+        'psl.json',
+        JSON.stringify({
+          public_suffix_list: '// ===BEGIN PRIVATE DOMAINS===\nexample.org\n// ===END PRIVATE DOMAINS===\n',
+        }),
+      ),
+    );
+    expect(read.suffixes?.publicSuffix('a.example.org')).toBe('example.org');
+    expect(
+      (await readCanisterConfig(writeTmp('empty.json', JSON.stringify({ public_suffix_list: '' })))).suffixes,
+    ).toBeNull();
+    await expect(
+      readCanisterConfig(writeTmp('bad.json', JSON.stringify({ public_suffix_list: 'com\nbad..rule' }))),
+    ).rejects.toThrow(/public_suffix_list: PslBadRule at line 2/);
   });
 
   it('any other file: a value or a one-line UsageError naming the file', async () => {

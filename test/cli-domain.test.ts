@@ -64,15 +64,50 @@ describe('waxseal domain against the loopback DNS stack', () => {
     });
   });
 
-  it('a name below the zone apex with no DMARC record of its own: strict alignment', async () => {
+  it('a name below the zone apex with no DMARC record of its own: the organizational domain record (RFC 7489 §6.6.3)', async () => {
     const { r, out } = await domain('mail.ed25519.wxtest', '--anchors', ANCHORS_FILE);
     expect(r.code).toBe(0);
     expect(out.zone).toBe('ed25519.wxtest.');
-    expect(out.dmarc).toMatchObject({ status: 'absent', records: [], policy: null, counts: false });
-    expect(out.alignment).toEqual({
-      mode: 'strict',
-      detail: 'd= must be exactly mail.ed25519.wxtest (no DMARC record counts)',
+    expect(out.organizationalDomain).toBe('ed25519.wxtest');
+    expect(out.dmarc).toMatchObject({
+      name: '_dmarc.ed25519.wxtest',
+      fallback: true,
+      status: 'secure',
+      policy: 'reject',
+      adkim: 'r',
+      counts: true,
     });
+    expect(out.alignment).toEqual({
+      mode: 'relaxed',
+      detail:
+        'd= may be ed25519.wxtest or any name under it, the organizational domain of mail.ed25519.wxtest (adkim=r)',
+    });
+  });
+
+  it('--config with a public_suffix_list naming ed25519.wxtest a suffix: the canister’s organizational domains', async () => {
+    const psl = '// ===BEGIN PRIVATE DOMAINS===\ned25519.wxtest\n// ===END PRIVATE DOMAINS===\n';
+    const config = writeTmp(
+      'psl-config.json',
+      JSON.stringify({ root_anchors: ANCHORS, public_suffix_list: psl }),
+    );
+    const { out } = await domain('mail.ed25519.wxtest', '--config', config);
+    expect(out.organizationalDomain).toBe('mail.ed25519.wxtest');
+    // No record at _dmarc.mail.ed25519.wxtest, and the organizational domain is the name itself: no fallback.
+    expect(out.dmarc).toMatchObject({
+      name: '_dmarc.mail.ed25519.wxtest',
+      fallback: false,
+      status: 'absent',
+    });
+    expect(out.alignment).toMatchObject({ mode: 'strict' });
+    const suffix = await domain('ed25519.wxtest', '--config', config);
+    expect(suffix.out.organizationalDomain).toBeNull();
+  });
+
+  it('a public suffix (wxtest, the implicit * rule): no organizational domain, strict alignment', async () => {
+    const { out } = await domain('wxtest', '--anchors', ANCHORS_FILE);
+    expect(out.organizationalDomain).toBeNull();
+    expect(out.dmarc).toMatchObject({ name: '_dmarc.wxtest', fallback: false });
+    if (out.alignment) expect(out.alignment.mode).toBe('strict');
   });
 
   it('an address at an unsigned domain on the allowlist of --config: supported over DoH', async () => {
@@ -108,12 +143,13 @@ describe('waxseal domain against the loopback DNS stack', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([
       'domain: ed25519.wxtest (zone ed25519.wxtest.)',
+      'organizational domain: ed25519.wxtest',
       'dnssec: signed: ed25519.wxtest. validates (. wxtest. ed25519.wxtest.)',
       'dmarc: _dmarc.ed25519.wxtest: p=reject adkim=r: "v=DMARC1; p=reject; rua=mailto:dmarc@ed25519.wxtest"',
       'dmarc dnssec: secure: validates from the anchors (. wxtest. ed25519.wxtest.)',
       'doh allowlist: no (no --config: the install default, empty)',
       'verdict: SUPPORTED via dnssec',
-      'alignment: relaxed: d= may be any name in the organizational domain of ed25519.wxtest (adkim=r)',
+      'alignment: relaxed: d= may be ed25519.wxtest or any name under it, the organizational domain of ed25519.wxtest (adkim=r)',
     ]);
   });
 
@@ -130,6 +166,7 @@ describe('waxseal domain against the loopback DNS stack', () => {
       },
       gateway_principals: [],
       identity_number_start: 10_000n,
+      public_suffix_list: { custom: false, detail: 'shipped' },
     };
     const config = configFile();
     for (const name of [

@@ -82,7 +82,13 @@ describe('verify-email --doh: the DNSSEC path', () => {
     ]);
     expect(out.names[0].zones).toEqual(['.', 'wxtest.', 'ed25519.wxtest.']);
     expect(out.signatures.map((s: { result: string }) => s.result)).toEqual(['pass']);
-    expect(out.dmarc).toEqual({ result: 'pass', policy: 'reject', alignment: 'relaxed' });
+    expect(out.dmarc).toEqual({
+      result: 'pass',
+      policy: 'reject',
+      alignment: 'relaxed',
+      record: '_dmarc.ed25519.wxtest',
+      organizationalDomain: 'ed25519.wxtest',
+    });
     expect(out).toMatchObject({ accepted: true, reason: 'Accepted', from: 'alice@ed25519.wxtest' });
   });
 

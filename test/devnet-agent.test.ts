@@ -4,8 +4,6 @@
  * (v2), certified rejects, every kind of sender key, and the full email recovery flow ending in a
  * canister-signed delegation that the endpoint accepts (design note ic-endpoint-and-signin.md, checklist A).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   Cbor,
   Certificate,
@@ -22,18 +20,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInWithDelegation } from './helpers/canister.ts';
 import { challengeMail, emailProof } from './helpers/challenge-mail.ts';
 import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
-import { GENERATED_DIR } from './helpers/dns-servers.ts';
+import { DEPLOY_TIMEOUT_MS, emailCanisterConfig } from './helpers/email-canister.ts';
 import { ok } from './helpers/result.ts';
-
-const HOST = 'mail.waxseal.test';
-const ORIGIN = 'https://app.waxseal.test';
-const ANCHOR_LINES = readFileSync(join(GENERATED_DIR, 'anchors.ds'), 'utf8').trim().split('\n');
 
 let d: TestDevnet;
 
 beforeAll(async () => {
-  d = await startDevnet({ app_origin: ORIGIN, mail_hosts: [HOST], root_anchors: ANCHOR_LINES });
-}, 120_000);
+  d = await startDevnet(emailCanisterConfig());
+}, DEPLOY_TIMEOUT_MS);
 afterAll(async () => d?.close());
 
 const noArgs = () => new Uint8Array(IDL.encode([], []));

@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { proofLookup } from '../src/challenge/proof-lookup.ts';
 import type { CryptoBackend } from '../src/crypto/backend.ts';
 import { webCrypto } from '../src/crypto/webcrypto.ts';
 import { nameFromText, nameKey } from '../src/dns/name.ts';
@@ -276,6 +277,22 @@ describe(`proof limits for every input (${LIMITS.proofRecords} records, ${LIMITS
     expect(await both(pad(room))).toEqual(SECURE);
     expect(encodeChain(pad(room + 1)).length).toBe(LIMITS.proofBytes + 1);
     expect(await both(pad(room + 1))).toEqual(bogus('ProofTooLarge'));
+  });
+
+  it('proofLookup, the canister reader, parses within the same limits and refuses past them as Malformed', () => {
+    const pad = (n: number) => [...base, ...Array.from({ length: n - base.length }, (_, i) => filler(i))];
+    const options = { anchors: [], now: NOW, crypto: webCrypto };
+    expect(proofLookup(encodeChain(pad(LIMITS.proofRecords)), options).ok).toBe(true);
+    expect(proofLookup(encodeChain(pad(LIMITS.proofRecords + 1)), options)).toMatchObject({
+      ok: false,
+      reason: 'Malformed',
+      detail: expect.stringContaining(`exceed the proof limit of ${LIMITS.proofRecords}`),
+    });
+    expect(proofLookup(new Uint8Array(LIMITS.proofBytes + 1), options)).toMatchObject({
+      ok: false,
+      reason: 'Malformed',
+      detail: expect.stringContaining(`exceed the proof limit of ${LIMITS.proofBytes}`),
+    });
   });
 });
 

@@ -38,6 +38,7 @@ function config(providers: readonly string[]): ConfigView {
     },
     gateway_principals: [],
     identity_number_start: 10_000n,
+    public_suffix_list: { custom: false, detail: 'shipped' },
   };
 }
 

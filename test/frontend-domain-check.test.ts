@@ -1,7 +1,8 @@
 /**
  * The domain pre-check of the setup and recovery forms: the pure decision (src/proof/domain-report.ts
  * `decideDomain`, shared with `waxseal domain`) over the allowlist and what src/proof/email.ts `domainSupport`
- * reports, and the check itself (frontend/src/ic/domain-check.ts)
+ * reports, and the check itself (frontend/src/ic/domain-check.ts, with the organizational domain and the DMARC
+ * record's location)
  * over DoH against the real loopback DNS stack (named with the generated test zones, dnsdist), with the
  * canister's configuration as `config()` returns it.
  */
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConfigView } from '../frontend/src/ic/config.ts';
 import { checkDomain } from '../frontend/src/ic/domain-check.ts';
+import { dmarcNote } from '../frontend/src/logic/dmarc-note.ts';
 import { isAllowedName } from '../src/challenge/doh-quorum.ts';
 import { decideDomain } from '../src/proof/domain-report.ts';
 import type { DomainSupport } from '../src/proof/email.ts';
@@ -32,6 +34,7 @@ function config(providers: readonly string[], allowed: readonly string[] = []): 
     },
     gateway_principals: [],
     identity_number_start: 10_000n,
+    public_suffix_list: { custom: false, detail: 'shipped' },
   };
 }
 
@@ -103,6 +106,26 @@ describe('decideDomain on the allowlist (the canister rule, src/challenge/doh-qu
   });
 });
 
+describe('dmarcNote: the pre-check’s words on alignment (protocol.md §6)', () => {
+  it('names the organizational domain and where the record is; a public suffix or no record: exact d= only', () => {
+    expect(
+      dmarcNote('cs.example.com', { organizationalDomain: 'example.com', recordName: '_dmarc.example.com' }),
+    ).toBe(
+      'The DMARC policy of example.com (its organizational domain) applies: email signed by example.com or a name under it can be accepted for cs.example.com.',
+    );
+    expect(
+      dmarcNote('example.com', { organizationalDomain: 'example.com', recordName: '_dmarc.example.com' }),
+    ).toMatch(/^The DMARC policy of example\.com applies: email signed by example\.com or a name under it/);
+    expect(dmarcNote('co.uk', { organizationalDomain: null, recordName: '_dmarc.co.uk' })).toMatch(
+      /^co\.uk is a public suffix .* only email signed by co\.uk itself/,
+    );
+    expect(dmarcNote('example.com', { organizationalDomain: 'example.com', recordName: null })).toMatch(
+      /publishes no DMARC policy, so only email signed by example\.com itself/,
+    );
+    expect(dmarcNote('example.com', undefined)).toBeNull();
+  });
+});
+
 describe('checkDomain over DoH against the loopback DNS stack', () => {
   const stack = useDnsStack();
   const dead = async () => `http://127.0.0.1:${await freePort()}/dns-query`;
@@ -111,6 +134,18 @@ describe('checkDomain over DoH against the loopback DNS stack', () => {
     expect(await checkDomain('ed25519.wxtest', config([stack().dohUrl]))).toEqual({
       kind: 'supported',
       via: 'dnssec',
+      dmarc: { organizationalDomain: 'ed25519.wxtest', recordName: '_dmarc.ed25519.wxtest' },
+    });
+  });
+
+  it('a name below the zone apex: the organizational domain and its DMARC record (RFC 7489 §3.2, §6.6.3)', async () => {
+    expect(await checkDomain('mail.ed25519.wxtest', config([stack().dohUrl]))).toMatchObject({
+      kind: 'supported',
+      dmarc: { organizationalDomain: 'ed25519.wxtest', recordName: '_dmarc.ed25519.wxtest' },
+    });
+    // wxtest is a public suffix (the implicit * rule): no organizational domain.
+    expect(await checkDomain('wxtest', config([stack().dohUrl]))).toMatchObject({
+      dmarc: { organizationalDomain: null },
     });
   });
 
@@ -142,7 +177,7 @@ describe('checkDomain over DoH against the loopback DNS stack', () => {
   });
 
   it('the next provider is tried when the first is down', async () => {
-    expect(await checkDomain('ed25519.wxtest', config([await dead(), stack().dohUrl]))).toEqual({
+    expect(await checkDomain('ed25519.wxtest', config([await dead(), stack().dohUrl]))).toMatchObject({
       kind: 'supported',
       via: 'dnssec',
     });

@@ -77,6 +77,8 @@ const MAILS = {
   good: { from: 'alice@ed25519.wxtest', domain: 'ed25519.wxtest', headers: HEADERS },
   noSubject: { from: 'alice@ed25519.wxtest', domain: 'ed25519.wxtest', headers: ['From', 'To', 'Date'] },
   crossDomain: { from: 'alice@ed25519.wxtest', domain: 'ecdsa.wxtest', headers: HEADERS },
+  // The From domain wxtest is a public suffix (the PSL's implicit * rule): d=ed25519.wxtest below it never aligns.
+  suffixFrom: { from: 'alice@wxtest', domain: 'ed25519.wxtest', headers: HEADERS },
 };
 type MailName = keyof typeof MAILS;
 const NONCES = Object.fromEntries(
@@ -187,6 +189,25 @@ describe('checklist from real flow checks', () => {
       alignment: 'failed',
       key: 'not-reached',
     });
+  });
+
+  it('PublicSuffixAlignment: From a public suffix, signed below it: the alignment line fails', async () => {
+    const o = outcome(
+      await receiveEmail(
+        challenge('suffixFrom', 'alice@wxtest'),
+        { message: SIGNED.suffixFrom, flow: 'setup' },
+        CTX,
+      ),
+    );
+    expect(o.code).toBe('PublicSuffixAlignment');
+    expect(states(o.code, o.checks)).toMatchObject({
+      from: 'passed',
+      alignment: 'failed',
+      key: 'not-reached',
+    });
+    expect(REASONS.PublicSuffixAlignment.explanation({ address: 'alice@wxtest' })).toMatch(
+      /public suffix with wxtest/,
+    );
   });
 
   it('DomainNotSupported (no proof, not on the DoH list, two-phase off): the DNSSEC line fails', async () => {

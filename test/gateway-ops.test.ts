@@ -2,33 +2,20 @@
  * A real `waxseal gateway` process under an operator's settings: per-IP limits, the session deadline, STARTTLS
  * with the operator's certificate (TLS ≥ 1.2), SIGTERM draining, `--print-principal` and config errors.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { waxseal } from './helpers/cli.ts';
-import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
-import {
-  MAIL_HOST,
-  PLAIN_MESSAGE,
-  removeGatewayDir,
-  startTestGateway,
-  type TestGateway,
-} from './helpers/gateway.ts';
+import { MAIL_HOST, PLAIN_MESSAGE, removeGatewayDir, startTestGateway, swaks } from './helpers/gateway.ts';
 import { greeted, rawSession } from './helpers/smtp-raw.ts';
+import { useGatewayStack } from './helpers/use-gateway.ts';
 
-const run = promisify(execFile);
-const HOST = MAIL_HOST;
-const MESSAGE = PLAIN_MESSAGE;
-
-let dn: TestDevnet;
-let gw: TestGateway;
 let certDir: string;
 
-beforeAll(async () => {
+beforeAll(() => {
   certDir = mkdtempSync(join(tmpdir(), 'waxseal-tls-'));
   execFileSync(
     'openssl',
@@ -51,46 +38,33 @@ beforeAll(async () => {
     ],
     { stdio: 'ignore' },
   );
-  dn = await startDevnet({ mail_hosts: [HOST] });
-  gw = await startTestGateway(dn.url, dn.devnet.canisterId.toText(), {
-    limits: { connectionsPerIp: 3, messagesPerMinute: 4 },
-    smtp: { sessionTimeoutS: 5 },
-    tls: { cert: join(certDir, 'cert.pem'), key: join(certDir, 'key.pem') },
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await gw?.stop();
-  if (gw) removeGatewayDir(gw);
-  await dn?.close();
 });
+
+const stack = useGatewayStack({ mail_hosts: [MAIL_HOST] }, () => ({
+  limits: { connectionsPerIp: 3, messagesPerMinute: 4 },
+  smtp: { sessionTimeoutS: 5 },
+  tls: { cert: join(certDir, 'cert.pem'), key: join(certDir, 'key.pem') },
+}));
 
 describe('STARTTLS', () => {
   it('offers STARTTLS with the operator certificate, and swaks delivers over it', async () => {
-    const s = await rawSession(gw.host, gw.port);
+    const s = await rawSession(stack.gw.host, stack.gw.port);
     await s.reply();
     expect(await s.command('EHLO c.test')).toContain('STARTTLS');
     s.end();
-    const r = await run('swaks', [
-      '--server',
-      gw.host,
-      '--port',
-      String(gw.port),
-      '--tls',
-      '--to',
-      `register@${HOST}`,
-      '--from',
-      'a@sender.test',
-    ]);
-    expect(r.stdout).toMatch(/TLS started with cipher TLSv1\.[23]/);
-    expect(r.stdout).toMatch(/<~ {2}250 queued as/);
+    const r = await swaks(stack.gw, '--tls', '--to', `register@${MAIL_HOST}`, '--from', 'a@sender.test');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/TLS started with cipher TLSv1\.[23]/);
+    expect(r.out).toMatch(/<~ {2}250 queued as/);
     const cert = readFileSync(join(certDir, 'cert.pem'), 'utf8');
     expect(cert).toContain('BEGIN CERTIFICATE');
-    await gw.waitFor((l) => l.some((x) => x.event === 'smtp' && x.outcome === 'accepted' && x.tls === true));
+    await stack.gw.waitFor((l) =>
+      l.some((x) => x.event === 'smtp' && x.outcome === 'accepted' && x.tls === true),
+    );
   });
 
   it('refuses a TLS 1.1 handshake after STARTTLS', async () => {
-    const s = await greeted(gw.host, gw.port);
+    const s = await greeted(stack.gw.host, stack.gw.port);
     expect(await s.command('STARTTLS')).toMatch(/^220/);
     const err = await new Promise<Error | null>((resolve) => {
       const t = tlsConnect({
@@ -110,35 +84,37 @@ describe('STARTTLS', () => {
 describe('per-IP limits and deadlines', () => {
   it('answers 421 to a connection over the per-IP limit, and takes one again once a slot is free', async () => {
     const open = [
-      await greeted(gw.host, gw.port),
-      await greeted(gw.host, gw.port),
-      await greeted(gw.host, gw.port),
+      await greeted(stack.gw.host, stack.gw.port),
+      await greeted(stack.gw.host, stack.gw.port),
+      await greeted(stack.gw.host, stack.gw.port),
     ];
-    const extra = await rawSession(gw.host, gw.port);
+    const extra = await rawSession(stack.gw.host, stack.gw.port);
     expect(await extra.reply()).toMatch(/^421 .*too many connections/);
     await extra.closed();
     open[0]!.end();
     await new Promise((r) => setTimeout(r, 200));
-    const again = await greeted(gw.host, gw.port);
+    const again = await greeted(stack.gw.host, stack.gw.port);
     for (const s of [...open, again]) s.end();
   });
 
   it('answers 450 at RCPT once the IP has sent its messages for the minute', async () => {
-    const s = await greeted(gw.host, gw.port);
+    const s = await greeted(stack.gw.host, stack.gw.port);
     const replies: string[] = [];
     for (let i = 0; i < 6; i++) {
       await s.command('RSET');
       await s.command('MAIL FROM:<a@sender.test>');
-      replies.push((await s.command(`RCPT TO:<register@${HOST}>`)).slice(0, 3));
+      replies.push((await s.command(`RCPT TO:<register@${MAIL_HOST}>`)).slice(0, 3));
     }
     s.end();
     // The allowance is 4 per minute; the STARTTLS tests above spent one.
     expect(replies).toEqual(['250', '250', '250', '450', '450', '450']);
-    expect(await gw.metrics()).toMatch(/waxseal_gateway_refusals_total\{code="450",reason="MessageRate"\} 3/);
+    expect(await stack.gw.metrics()).toMatch(
+      /waxseal_gateway_refusals_total\{code="450",reason="MessageRate"\} 3/,
+    );
   });
 
   it('cuts a slow client at the session deadline with 421, although it is never idle', async () => {
-    const s = await greeted(gw.host, gw.port);
+    const s = await greeted(stack.gw.host, stack.gw.port);
     const started = Date.now();
     let closed = false;
     for (let i = 0; i < 15 && !closed; i++) {
@@ -163,9 +139,9 @@ describe('per-IP limits and deadlines', () => {
 
 describe('starting and stopping', () => {
   it('--print-principal prints the principal of the key the gateway serves with', async () => {
-    const r = await waxseal('gateway', '--config', join(gw.dir, 'gateway.toml'), '--print-principal');
+    const r = await waxseal('gateway', '--config', join(stack.gw.dir, 'gateway.toml'), '--print-principal');
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toBe(gw.principal);
+    expect(r.stdout.trim()).toBe(stack.gw.principal);
   });
 
   it.each([
@@ -180,13 +156,13 @@ describe('starting and stopping', () => {
 
   it('exits 2 naming the key of a bad value, and 1 when the port is taken', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'waxseal-gwbad-'));
-    const good = readFileSync(join(gw.dir, 'gateway.toml'), 'utf8');
+    const good = readFileSync(join(stack.gw.dir, 'gateway.toml'), 'utf8');
     writeFileSync(join(dir, 'bad.toml'), good.replace('config_refresh_s = 5', 'config_refresh_s = "soon"'));
     const bad = await waxseal('gateway', '--config', join(dir, 'bad.toml'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^waxseal: config .*: canister\.config_refresh_s: /);
     const taken = good
-      .replace('listen = "127.0.0.1:0"', `listen = "127.0.0.1:${gw.port}"`)
+      .replace('listen = "127.0.0.1:0"', `listen = "127.0.0.1:${stack.gw.port}"`)
       .replace(/dir = ".*"/, `dir = "${join(dir, 'spool')}"`);
     writeFileSync(join(dir, 'taken.toml'), taken);
     const busy = await waxseal('gateway', '--config', join(dir, 'taken.toml'));
@@ -196,14 +172,14 @@ describe('starting and stopping', () => {
   });
 
   it('SIGTERM: refuses new connections, lets the open session finish its message, keeps it spooled, exits 0', async () => {
-    const g = await startTestGateway(dn.url, dn.devnet.canisterId.toText(), {
+    const g = await startTestGateway(stack.dn.url, stack.dn.devnet.canisterId.toText(), {
       relay: { enabled: false },
       smtp: { shutdownGraceS: 10 },
     });
     try {
       const s = await greeted(g.host, g.port);
       await s.command('MAIL FROM:<a@sender.test>');
-      await s.command(`RCPT TO:<register@${HOST}>`);
+      await s.command(`RCPT TO:<register@${MAIL_HOST}>`);
       expect(await s.command('DATA')).toMatch(/^354/);
       const exit = new Promise<number | null>((r) => g.process.running.proc.once('exit', (code) => r(code)));
       g.process.running.proc.kill('SIGTERM');
@@ -216,7 +192,7 @@ describe('starting and stopping', () => {
         (e: NodeJS.ErrnoException) => e.code,
       );
       expect(refused).toBe('ECONNREFUSED');
-      await s.write(`${MESSAGE}.\r\n`);
+      await s.write(`${PLAIN_MESSAGE}.\r\n`);
       expect(await s.reply()).toMatch(/^250 queued as/);
       await s.command('QUIT');
       expect(await exit).toBe(0);

@@ -568,6 +568,10 @@ describe('limits: constants match protocol.md §9', () => {
       localPartBytes: 64,
       domainBytes: 255,
       addressBytes: 254,
+      // Not in protocol.md §9: a Public Suffix List given to the canister (boundaries in
+      // test/property/public-suffix-list.test.ts).
+      pslChars: 1048576,
+      pslRules: 40000,
     });
   });
 });

@@ -94,10 +94,13 @@ const SPECS = {
     from: 'erin@ecdsa.wxtest',
     signers: [{ domain: 'ecdsa.wxtest' }, { domain: 'unsigned.wxtest' }],
   },
+  // RFC 7489 §3.2: sub.ecdsa.wxtest (no such name, so no _dmarc there) has ecdsa.wxtest as organizational domain.
   parentFrom: {
-    from: 'frank@wxtest',
+    from: 'frank@sub.ecdsa.wxtest',
     signers: [{ domain: 'unsigned.wxtest' }, { domain: 'ecdsa.wxtest' }],
   },
+  // The From domain is a public suffix (wxtest: the PSL's implicit `*` rule): only d=wxtest could align.
+  suffixFrom: { from: 'frank@wxtest', signers: [{ domain: 'ecdsa.wxtest' }] },
   expired: { from: 'gina@expired.wxtest', signers: [{ domain: 'expired.wxtest' }] },
   dsmismatch: { from: 'gina@dsmismatch.wxtest', signers: [{ domain: 'dsmismatch.wxtest' }] },
   missingKey: { from: 'hana@ecdsa.wxtest', signers: [{ domain: 'ecdsa.wxtest', selector: 'nokey' }] },
@@ -266,8 +269,15 @@ describe('proofForMessage: a signed domain', () => {
       keyNames: ['rsa._domainkey.deep.ecdsa.wxtest', 'a._domainkey.b._domainkey.ecdsa.wxtest'],
       keyDomains: ['deep.ecdsa.wxtest', 'ecdsa.wxtest'],
       dmarcName: '_dmarc.ecdsa.wxtest',
+      orgDmarcName: null,
     });
     expect(namesForKeys('x.test', [])).toMatchObject({ keyNames: [], dmarcName: '_dmarc.x.test' });
+    // RFC 7489 §6.6.3: the organizational domain's record too, when it is another name.
+    expect(namesForKeys('a.b.example.co.uk', [])).toMatchObject({
+      dmarcName: '_dmarc.a.b.example.co.uk',
+      orgDmarcName: '_dmarc.example.co.uk',
+    });
+    expect(namesForKeys('co.uk', [])).toMatchObject({ dmarcName: '_dmarc.co.uk', orgDmarcName: null });
     expect(() => namesForKeys('x.test', ['_domainkey.x.test'])).toThrow(TypeError);
     expect(() => namesForKeys('x.test', ['sel.x.test'])).toThrow(/not a DKIM key name/);
   });
@@ -324,10 +334,10 @@ describe('proofForMessage: the DMARC record', () => {
     expect(await receive('ecdsa', out.proof)).toMatchObject({ kind: 'verified' });
   });
 
-  it('lookup failed, key only relaxed-aligned (From wxtest, d=ecdsa.wxtest): none/LookupFailed', async () => {
+  it('lookup failed, key only relaxed-aligned (From sub.ecdsa.wxtest, d=ecdsa.wxtest): none/LookupFailed', async () => {
     const out = await proofForMessage(mail('parentFrom'), dmarcAnswers(doh(), 'timeout'), OPTS);
     expect(out).toMatchObject({ kind: 'none', reason: 'LookupFailed' });
-    expect(out.detail).toMatch(/_dmarc\.wxtest: Timeout/);
+    expect(out.detail).toMatch(/_dmarc\.sub\.ecdsa\.wxtest: Timeout/);
   });
 });
 
@@ -347,18 +357,19 @@ describe('proofForMessage: several signers', () => {
     });
   });
 
-  it('two aligned signers, one on an unsigned domain (insecure): dropped, the secure one attached and verified', async () => {
+  it('From a subdomain, d= its organizational domain: no _dmarc at the From domain, so the org domain record is attached and verified', async () => {
     const out = attached(await proofForMessage(mail('parentFrom'), doh(), OPTS));
-    expect(out.names).toEqual(['sel._domainkey.ecdsa.wxtest', '_dmarc.wxtest']);
-    expect(out.detail).toMatch(/dropped sel\._domainkey\.unsigned\.wxtest: DNSSEC insecure/);
-    expect(await canisterReads(out.proof, out.names)).toMatchObject({
+    // unsigned.wxtest is another organizational domain: no candidate, never fetched.
+    expect(out.names).toEqual(['sel._domainkey.ecdsa.wxtest', '_dmarc.ecdsa.wxtest']);
+    expect(await canisterReads(out.proof, ['_dmarc.sub.ecdsa.wxtest', ...out.names])).toMatchObject({
       verdicts: [
+        ['_dmarc.sub.ecdsa.wxtest', 'absent'],
         ['sel._domainkey.ecdsa.wxtest', 'secure'],
-        ['_dmarc.wxtest', 'secure'],
+        ['_dmarc.ecdsa.wxtest', 'secure'],
       ],
     });
     const d = await receive('parentFrom', out.proof);
-    expect(d).toMatchObject({ kind: 'verified', address: 'frank@wxtest', domain: 'ecdsa.wxtest' });
+    expect(d).toMatchObject({ kind: 'verified', address: 'frank@sub.ecdsa.wxtest', domain: 'ecdsa.wxtest' });
   });
 
   it('two aligned signers, one below an opt-out delegation (bogus for Waxseal): dropped', async () => {
@@ -398,7 +409,11 @@ describe('proofForMessage: nothing to attach', () => {
     const plain = bytes(compose({ from: 'alice@ecdsa.wxtest', subject: 'hi' }));
     const cases: [Uint8Array, RegExp][] = [
       [plain, /^NoSignature: /],
-      [mail('unaligned'), /^DmarcNotAligned: no signature's d= is ecdsa\.wxtest or below it/],
+      [
+        mail('unaligned'),
+        /^DmarcNotAligned: no signature's d= is in the organizational domain of ecdsa\.wxtest/,
+      ],
+      [mail('suffixFrom'), /^PublicSuffixAlignment: d=ecdsa\.wxtest can never align with wxtest/],
       [mail('noSubject'), /^SubjectNotSigned: /],
       [Uint8Array.of(0x0a, 0x0d, 0x00), /^MalformedMessage: /],
       [new Uint8Array(LIMITS.messageBytes + 1), /^MessageTooLarge: /],

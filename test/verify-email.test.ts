@@ -25,6 +25,8 @@ interface Case {
   /** Applied to the signed message. */
   after?: (signed: string) => string;
   dmarc?: string[] | null;
+  /** DMARC records by name, for From domains other than example.com (RFC 7489 §6.6.3 discovery). */
+  dmarcAt?: Record<string, string[]>;
   accepted: boolean;
   reason: EmailReason;
   dmarcResult?: 'pass' | 'fail' | 'none';
@@ -78,6 +80,77 @@ const cases: Case[] = [
     accepted: false,
     reason: 'DmarcNotAligned',
     dmarcResult: 'none',
+  },
+  // protocol.md §6: alignment by organizational domain (RFC 7489 §3.2) and discovery at it (§6.6.3).
+  {
+    name: 'd= the organizational domain, From a subdomain, the record at the organizational domain only',
+    from: 'alice@cs.example.com',
+    d: 'example.com',
+    dmarcAt: { '_dmarc.example.com': ['v=DMARC1; p=reject'] },
+    accepted: true,
+    reason: 'Accepted',
+    dmarcResult: 'pass',
+  },
+  {
+    name: 'records at both names: the From domain one (adkim=s) wins',
+    from: 'alice@cs.example.com',
+    d: 'example.com',
+    dmarcAt: {
+      '_dmarc.cs.example.com': ['v=DMARC1; p=none; adkim=s'],
+      '_dmarc.example.com': ['v=DMARC1; p=none'],
+    },
+    accepted: false,
+    reason: 'DmarcNotAligned',
+    dmarcResult: 'fail',
+  },
+  {
+    name: 'd= the organizational domain, no record at either name: strict, refused',
+    from: 'alice@cs.example.com',
+    d: 'example.com',
+    accepted: false,
+    reason: 'DmarcNotAligned',
+    dmarcResult: 'none',
+  },
+  {
+    name: 'googlemail.com never aligns with gmail.com',
+    from: 'alice@gmail.com',
+    d: 'googlemail.com',
+    dmarcAt: { '_dmarc.gmail.com': ['v=DMARC1; p=none'] },
+    accepted: false,
+    reason: 'DmarcNotAligned',
+  },
+  {
+    name: 'a.co.uk never aligns with b.co.uk',
+    from: 'alice@b.co.uk',
+    d: 'a.co.uk',
+    dmarcAt: { '_dmarc.b.co.uk': ['v=DMARC1; p=none'] },
+    accepted: false,
+    reason: 'DmarcNotAligned',
+  },
+  {
+    name: 'From a public suffix (co.uk), d= below it: PublicSuffixAlignment',
+    from: 'alice@co.uk',
+    d: 'example.co.uk',
+    dmarcAt: { '_dmarc.co.uk': ['v=DMARC1; p=none'] },
+    accepted: false,
+    reason: 'PublicSuffixAlignment',
+  },
+  {
+    name: 'From a private-section suffix (dyndns.org), a customer d=: PublicSuffixAlignment',
+    from: 'admin@dyndns.org',
+    d: 'mallory.dyndns.org',
+    dmarcAt: { '_dmarc.dyndns.org': ['v=DMARC1; p=reject'] },
+    accepted: false,
+    reason: 'PublicSuffixAlignment',
+  },
+  {
+    name: 'a customer of a private-section suffix: its own subdomains align',
+    from: 'alice@mail.alice.dyndns.org',
+    d: 'alice.dyndns.org',
+    dmarcAt: { '_dmarc.alice.dyndns.org': ['v=DMARC1; p=none'] },
+    accepted: true,
+    reason: 'Accepted',
+    dmarcResult: 'pass',
   },
   { name: 'Subject not in h=', headers: ['From', 'To', 'Date'], accepted: false, reason: 'SubjectNotSigned' },
   {
@@ -160,6 +233,7 @@ describe('verifyEmail acceptance on dkimpy-signed mail', () => {
     const d = c.d ?? 'example.com';
     const table: Record<string, TxtTable[string]> = { [`sel._domainkey.${d}`]: [key.record] };
     if (c.dmarc) table['_dmarc.example.com'] = c.dmarc;
+    Object.assign(table, c.dmarcAt ?? {});
     const bytes = binaryToBytes(c.after ? c.after(text) : text);
     const v = await verifyEmail(bytes, staticTxtLookup(table), NOW);
     expect([v.accepted, v.reason]).toEqual([c.accepted, c.reason]);

@@ -42,8 +42,8 @@ export type AuditKind = { 'IdentityCreated' : null } |
  */
 export type ChallengeStatus = {
     /**
-     * Terminal failure with a stable code (`AddressMismatch`, `SubjectNotSigned`, `DmarcNotAligned`, …) and
-     * the per-step checks.
+     * Terminal failure with a stable code (`AddressMismatch`, `SubjectNotSigned`, `DmarcNotAligned`,
+     * `PublicSuffixAlignment`, …; src/challenge/types.ts CHALLENGE_CODES) and the per-step checks.
      */
     'Failed' : { 'code' : string, 'message' : string, 'checks' : Array<Check> }
   } |
@@ -56,8 +56,9 @@ export type ChallengeStatus = {
   {
     /**
      * The email arrived and passed every check possible without the key: submit a DNSSEC proof (RFC 9102 chain)
-     * for each key name and `_dmarc.<domain>` if published. `key_names` is the exact list; `selectors` covers only
-     * signatures with `d=<domain>`, so a signer at an aligned subdomain (`d=mail.<domain>`) is only in `key_names`.
+     * for each key name and `_dmarc.<domain>` if published, else `_dmarc.<organizational domain>` (RFC 7489
+     * §6.6.3). `key_names` is the exact list; `selectors` covers only signatures with `d=<domain>`, so a signer
+     * elsewhere in the organizational domain (`d=mail.<domain>`, or the parent) is only in `key_names`.
      */
     'NeedProof' : {
       'domain' : string,
@@ -126,6 +127,13 @@ export interface Config {
    */
   'gateway_principals' : [] | [Array<Principal>],
   /**
+   * The Public Suffix List for DMARC organizational domains (RFC 7489 §3.2), as the text of the official file
+   * (https://publicsuffix.org/list/public_suffix_list.dat; ICANN and PRIVATE sections both used; at most 1 MiB and
+   * 40,000 rules). A text that does not parse is refused with its line (the upgrade is rolled back). "" returns to
+   * the snapshot shipped with the code. Default: the shipped snapshot.
+   */
+  'public_suffix_list' : [] | [string],
+  /**
    * Origin of the Waxseal app, e.g. "https://waxseal.example" (lowercase, no path, no default port; http://
    * only for localhost; at most 255 bytes). Part of every user principal's seed, so it cannot change once an
    * identity exists. Default: "" (not set).
@@ -157,6 +165,10 @@ export interface ConfigView {
    * Principals allowed to call `smtp_request`; empty = any caller.
    */
   'gateway_principals' : Array<Principal>,
+  /**
+   * The Public Suffix List in effect.
+   */
+  'public_suffix_list' : PublicSuffixListView,
   /**
    * Origin of the Waxseal app; "" when not set.
    */
@@ -293,6 +305,11 @@ export interface PreparedDelegation {
   'user_key' : Uint8Array,
   'expiration' : bigint,
 }
+/**
+ * Which Public Suffix List DMARC alignment uses (protocol.md §6): `custom` = given by `public_suffix_list`;
+ * `detail` names the shipped snapshot's version, or the custom list's rule counts and SHA-256 prefix.
+ */
+export interface PublicSuffixListView { 'custom' : boolean, 'detail' : string }
 /**
  * The identity's recovery address (lowercase), when it was verified and when it last signed someone in.
  */
@@ -466,16 +483,22 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL }) => {
     'identity_number_start' : IDL.Opt(IDL.Nat64),
     'root_anchors' : IDL.Opt(IDL.Vec(IDL.Text)),
     'gateway_principals' : IDL.Opt(IDL.Vec(IDL.Principal)),
+    'public_suffix_list' : IDL.Opt(IDL.Text),
     'app_origin' : IDL.Opt(IDL.Text),
     'mail_hosts' : IDL.Opt(IDL.Vec(IDL.Text)),
   });
   const ApiError = IDL.Record({ 'code' : IDL.Text, 'message' : IDL.Text });
   const UnitResult = IDL.Variant({ 'Ok' : IDL.Null, 'Err' : ApiError });
+  const PublicSuffixListView = IDL.Record({
+    'custom' : IDL.Bool,
+    'detail' : IDL.Text,
+  });
   const ConfigView = IDL.Record({
     'doh' : DohSettings,
     'identity_number_start' : IDL.Nat64,
     'root_anchors' : IDL.Vec(IDL.Text),
     'gateway_principals' : IDL.Vec(IDL.Principal),
+    'public_suffix_list' : PublicSuffixListView,
     'app_origin' : IDL.Text,
     'mail_hosts' : IDL.Vec(IDL.Text),
   });
@@ -690,6 +713,7 @@ export const init: (args: { IDL: typeof IDL }) => IDL.Type[] = ({ IDL }) => {
     'identity_number_start' : IDL.Opt(IDL.Nat64),
     'root_anchors' : IDL.Opt(IDL.Vec(IDL.Text)),
     'gateway_principals' : IDL.Opt(IDL.Vec(IDL.Principal)),
+    'public_suffix_list' : IDL.Opt(IDL.Text),
     'app_origin' : IDL.Opt(IDL.Text),
     'mail_hosts' : IDL.Opt(IDL.Vec(IDL.Text)),
   });

@@ -62,32 +62,24 @@ export type AnchorResult = {
  * An HTTP header (name, value) as passed by the IC HTTP gateway.
  */
 export type HeaderField = [string, string];
-export interface HttpRequest {
-    /**
-     * Path and query, e.g. "/metrics".
-     */
-    url: string;
-    /**
-     * HTTP method, e.g. "GET".
-     */
-    method: string;
-    /**
-     * Request body.
-     */
-    body: Uint8Array;
-    /**
-     * Request headers.
-     */
-    headers: Array<HeaderField>;
-    /**
-     * Highest response-verification version the gateway supports.
-     */
-    certificate_version?: number;
-}
+export type SmtpResponse = {
+    __kind__: "Ok";
+    Ok: null;
+} | {
+    __kind__: "Err";
+    Err: {
+        code: number;
+        message: string;
+    };
+};
 export interface IdentityInfo {
     authenticators: Array<Principal>;
     log: Array<AuditEntry>;
     recovery_address?: RecoveryAddress;
+}
+export interface PublicSuffixListView {
+    custom: boolean;
+    detail: string;
 }
 export interface AuditEntry {
     at: bigint;
@@ -116,6 +108,10 @@ export interface ConfigView {
      * Principals allowed to call `smtp_request`; empty = any caller.
      */
     gateway_principals: Array<Principal>;
+    /**
+     * The Public Suffix List in effect.
+     */
+    public_suffix_list: PublicSuffixListView;
     /**
      * Origin of the Waxseal app; "" when not set.
      */
@@ -203,6 +199,13 @@ export interface Config {
      */
     gateway_principals?: Array<Principal>;
     /**
+     * The Public Suffix List for DMARC organizational domains (RFC 7489 §3.2), as the text of the official file
+     * (https://publicsuffix.org/list/public_suffix_list.dat; ICANN and PRIVATE sections both used; at most 1 MiB and
+     * 40,000 rules). A text that does not parse is refused with its line (the upgrade is rolled back). "" returns to
+     * the snapshot shipped with the code. Default: the shipped snapshot.
+     */
+    public_suffix_list?: string;
+    /**
      * Origin of the Waxseal app, e.g. "https://waxseal.example" (lowercase, no path, no default port; http://
      * only for localhost; at most 255 bytes). Part of every user principal's seed, so it cannot change once an
      * identity exists. Default: "" (not set).
@@ -262,8 +265,8 @@ export interface PreparedDelegation {
 export type ChallengeStatus = {
     __kind__: "Failed";
     /**
-     * Terminal failure with a stable code (`AddressMismatch`, `SubjectNotSigned`, `DmarcNotAligned`, …) and
-     * the per-step checks.
+     * Terminal failure with a stable code (`AddressMismatch`, `SubjectNotSigned`, `DmarcNotAligned`,
+     * `PublicSuffixAlignment`, …; src/challenge/types.ts CHALLENGE_CODES) and the per-step checks.
      */
     Failed: {
         code: string;
@@ -282,8 +285,9 @@ export type ChallengeStatus = {
     __kind__: "NeedProof";
     /**
      * The email arrived and passed every check possible without the key: submit a DNSSEC proof (RFC 9102 chain)
-     * for each key name and `_dmarc.<domain>` if published. `key_names` is the exact list; `selectors` covers only
-     * signatures with `d=<domain>`, so a signer at an aligned subdomain (`d=mail.<domain>`) is only in `key_names`.
+     * for each key name and `_dmarc.<domain>` if published, else `_dmarc.<organizational domain>` (RFC 7489
+     * §6.6.3). `key_names` is the exact list; `selectors` covers only signatures with `d=<domain>`, so a signer
+     * elsewhere in the organizational domain (`d=mail.<domain>`, or the parent) is only in `key_names`.
      */
     NeedProof: {
         domain: string;
@@ -326,19 +330,31 @@ export type SubmitProofResult = {
     __kind__: "Err";
     Err: ApiError;
 };
-export type SmtpResponse = {
-    __kind__: "Ok";
-    Ok: null;
-} | {
-    __kind__: "Err";
-    Err: {
-        code: number;
-        message: string;
-    };
-};
 export interface DohProvider {
     url: string;
     name: string;
+}
+export interface HttpRequest {
+    /**
+     * Path and query, e.g. "/metrics".
+     */
+    url: string;
+    /**
+     * HTTP method, e.g. "GET".
+     */
+    method: string;
+    /**
+     * Request body.
+     */
+    body: Uint8Array;
+    /**
+     * Request headers.
+     */
+    headers: Array<HeaderField>;
+    /**
+     * Highest response-verification version the gateway supports.
+     */
+    certificate_version?: number;
 }
 export enum AuditKind {
     IdentityCreated = "IdentityCreated",

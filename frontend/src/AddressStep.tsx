@@ -3,7 +3,8 @@
  * address is checked with the canister's own rules (logic/address-entry.ts), then its domain against what the
  * canister can verify (ic/domain-check.ts, loaded on first use), before anything is prepared:
  * - supported (DNSSEC-signed from the canister's anchors, or on its DoH allowlist): the caller prepares the
- *   challenge;
+ *   challenge, and the step says which signing domains DMARC alignment allows (logic/dmarc-note.ts: the
+ *   organizational domain and where the DMARC record was found);
  * - unsupported: the failure view with the canister's own `DomainNotSupported` words, and nothing is prepared,
  *   so nobody sends an email that can only fail;
  * - the check could not run (no DoH provider answered): said so, with "Continue anyway"; the canister decides.
@@ -18,6 +19,7 @@ import type { ConfigView } from './ic/config.ts';
 import { describeError } from './ic/errors.ts';
 import { checkAddressEntry } from './logic/address-entry.ts';
 import { type ChallengeView, unsupportedDomainView } from './logic/challenge-view.ts';
+import { dmarcNote } from './logic/dmarc-note.ts';
 import './wizard.css';
 
 /** Why the typed address cannot be used as it is; `suggestion` is an address to use instead (an A-label). */
@@ -62,6 +64,8 @@ export function AddressStep({
   /** The check could not run for this address; the person may continue. */
   const [unchecked, setUnchecked] = useState<{ address: string; domain: string } | null>(null);
   const [refused, setRefused] = useState<ChallengeView | null>(null);
+  /** What the check found about DMARC alignment for the domain (shown while the challenge is prepared). */
+  const [note, setNote] = useState<string | null>(null);
   /** The form is back after a refusal: the field takes the keyboard. */
   const [again, setAgain] = useState(false);
   const refusedHeading = useRef<HTMLHeadingElement>(null);
@@ -72,6 +76,7 @@ export function AddressStep({
   const edit = (value: string) => {
     setTyped(value);
     setUnchecked(null);
+    setNote(null);
   };
 
   const go = async (address: string) => {
@@ -101,6 +106,7 @@ export function AddressStep({
         setBusy(null);
         return setUnchecked({ address: entry.address, domain: entry.domain });
       }
+      setNote(dmarcNote(entry.domain, decision.dmarc));
     } catch (err) {
       setBusy(null);
       return setProblem({ message: describeError(err, host) });
@@ -149,6 +155,7 @@ export function AddressStep({
               )}
             </p>
           )}
+          {note && <p className="domain-note">{note}</p>}
           {unchecked && (
             <div className="notice" role="alert">
               <p>

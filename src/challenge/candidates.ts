@@ -2,7 +2,8 @@
  * Which DKIM signatures of a message could carry a Waxseal acceptance, decided before any DNS (protocol.md §5,
  * §6, §9): the first LIMITS.dkimSignatures `DKIM-Signature` fields (RFC 6376 §3.5) whose tags parse
  * (src/dkim/signature.ts, at `now`), whose `d=` could align with the From domain under the loosest rule any
- * DMARC record allows (relaxed, RFC 7489 §3.1.1, src/dmarc/alignment.ts), whose key record name
+ * DMARC record allows (relaxed: the same organizational domain, RFC 7489 §3.1.1, §3.2, src/dmarc/alignment.ts,
+ * under the Public Suffix List the caller gives), whose key record name
  * `<s>._domainkey.<d>` (RFC 6376 §3.6.2.1) fits a DNS name (RFC 1035 §2.3.4), and whose `h=` covers Subject.
  *
  * One implementation for two callers: the challenge precheck (flow.ts), which records the checks for the UI, and
@@ -11,7 +12,10 @@
  */
 import { keyRecordName } from '../dkim/key.ts';
 import { type DkimSignature, type SignatureParses, signatureParses } from '../dkim/signature.ts';
-import { isAligned } from '../dmarc/alignment.ts';
+import { alignment } from '../dmarc/alignment.ts';
+import { MAX_DNS_NAME } from '../dmarc/discovery.ts';
+import { SHIPPED_SUFFIXES } from '../dmarc/organizational-domain.ts';
+import type { PublicSuffixes } from '../dmarc/public-suffix-list.ts';
 import { LIMITS } from '../limits.ts';
 import { fieldsNamed, type Message } from '../mail/message.ts';
 import type { Check, CheckStatus } from './types.ts';
@@ -25,7 +29,12 @@ export interface Candidate {
 }
 
 /** Why no signature can carry an acceptance (each is a ChallengeCode). */
-export type CandidateRefusal = 'NoSignature' | 'DkimFailed' | 'DmarcNotAligned' | 'SubjectNotSigned';
+export type CandidateRefusal =
+  | 'NoSignature'
+  | 'DkimFailed'
+  | 'DmarcNotAligned'
+  | 'PublicSuffixAlignment'
+  | 'SubjectNotSigned';
 
 export type CandidateSelection =
   | {
@@ -42,11 +51,14 @@ export type CandidateSelection =
       readonly checks: readonly Check[];
     };
 
-/** RFC 1035 §2.3.4 in presentation form without the trailing dot. */
-export const MAX_DNS_NAME = 253;
+export { MAX_DNS_NAME };
 
 /** The loosest alignment any DMARC record allows (protocol.md §6): the one rule lives in src/dmarc/alignment.ts. */
-export const couldAlign = (d: string, fromDomain: string): boolean => isAligned(d, fromDomain, 'r');
+export const couldAlign = (
+  d: string,
+  fromDomain: string,
+  suffixes: PublicSuffixes = SHIPPED_SUFFIXES,
+): boolean => alignment(d, fromDomain, 'r', suffixes).aligned;
 
 /** The UI label of the signature at `index` (0-based): `dkim[1]` is the top field. */
 export function sigLabel(index: number): string {
@@ -57,13 +69,15 @@ const check = (status: CheckStatus, name: string, detail: string): Check => ({ n
 
 /**
  * The candidates among `message`'s DKIM-Signature fields for a From domain of `fromDomain`, at `now` (unix s);
- * `parses` lets the caller keep the signature parses for the verification that follows.
+ * `parses` lets the caller keep the signature parses for the verification that follows; `suffixes` is the
+ * Public Suffix List (default: the shipped snapshot).
  */
 export function selectCandidates(
   message: Message,
   fromDomain: string,
   now: number,
   parses: SignatureParses = signatureParses(now),
+  suffixes: PublicSuffixes = SHIPPED_SUFFIXES,
 ): CandidateSelection {
   const checks: Check[] = [];
   const stop = (code: CandidateRefusal, detail: string): CandidateSelection => {
@@ -76,20 +90,25 @@ export function selectCandidates(
   const aligned: Candidate[] = [];
   /** Why each signature whose d= could align failed to parse (expired, bad tags, …), first one first. */
   const alignedInvalid: string[] = [];
+  /** A usable signature whose d= is refused only because a public suffix separates it from the From domain. */
+  const bySuffix: string[] = [];
   fields.forEach((field, index) => {
     const p = parses(field);
     const label = `${sigLabel(index)} candidate`;
     if (!p.ok) {
       const d = p.labels.domain;
       const why = `d=${d ?? '?'}: ${p.reason}: ${p.detail}`;
-      if (d !== null && couldAlign(d, fromDomain)) alignedInvalid.push(why);
+      if (d !== null && couldAlign(d, fromDomain, suffixes)) alignedInvalid.push(why);
       checks.push(check('Fail', label, why));
       return;
     }
     usable++;
     const { sig } = p;
-    if (!couldAlign(sig.domain, fromDomain)) {
-      checks.push(check('Fail', label, `d=${sig.domain} can never align with ${fromDomain}`));
+    const a = alignment(sig.domain, fromDomain, 'r', suffixes);
+    if (!a.aligned) {
+      const why = a.publicSuffix ? ': a public suffix separates them' : '';
+      checks.push(check('Fail', label, `d=${sig.domain} can never align with ${fromDomain}${why}`));
+      if (a.publicSuffix) bySuffix.push(`d=${sig.domain} can never align with ${fromDomain}${why}`);
       return;
     }
     const keyName = keyRecordName(sig.selector, sig.domain);
@@ -102,7 +121,8 @@ export function selectCandidates(
   if (aligned.length === 0) {
     if (alignedInvalid.length > 0) return stop('DkimFailed', alignedInvalid[0]!);
     if (usable === 0) return stop('DkimFailed', 'no DKIM-Signature field is valid');
-    return stop('DmarcNotAligned', `no signature's d= is ${fromDomain} or below it`);
+    if (bySuffix.length > 0) return stop('PublicSuffixAlignment', bySuffix[0]!);
+    return stop('DmarcNotAligned', `no signature's d= is in the organizational domain of ${fromDomain}`);
   }
   const candidates = aligned.filter((c) => c.sig.signedHeaders.includes('subject'));
   for (const c of aligned) {

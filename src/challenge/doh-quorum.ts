@@ -27,9 +27,8 @@ import {
 import { decodeRdata } from '../dns/rdata.ts';
 import { parseMessage } from '../dns/record.ts';
 import { CLASS_IN, TYPE } from '../dns/types.ts';
-import { bytesToBinary, concatBytes, toHex } from '../encoding/bytes.ts';
+import { bytesToBinary, compareBytes, concatBytes, toHex } from '../encoding/bytes.ts';
 import { LIMITS } from '../limits.ts';
-import { compareBytes } from './kv.ts';
 
 export const DOH_MEDIA_TYPE = 'application/dns-message';
 /** protocol.md §8: response cap of every outcall. */

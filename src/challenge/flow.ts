@@ -27,13 +27,15 @@
 
 import { defaultCrypto } from '#crypto-default';
 import type { CryptoBackend } from '../crypto/backend.ts';
+import { dmarcNameList, dmarcNames } from '../dmarc/discovery.ts';
+import type { PublicSuffixes } from '../dmarc/public-suffix-list.ts';
 import type { TxtLookup } from '../dns/lookup.ts';
 import type { ZoneKeyCache } from '../dnssec/chain.ts';
 import type { TrustAnchor } from '../dnssec/dnskey.ts';
 import { bytesEqual } from '../encoding/bytes.ts';
 import type { Message } from '../mail/message.ts';
 import { type Meter, UNMETERED } from '../meter.ts';
-import { type Candidate, MAX_DNS_NAME, sigLabel } from './candidates.ts';
+import { type Candidate, sigLabel } from './candidates.ts';
 import { fail, pass, skipped } from './checks.ts';
 import { judgeWithDoh } from './doh-path.ts';
 import { precheck, type ReadEmail } from './precheck.ts';
@@ -60,6 +62,8 @@ export interface FlowContext {
   readonly hashKeptMessage?: boolean;
   /** Charges each phase's work (src/meter.ts); the canister's counts instructions. */
   readonly meter?: Meter;
+  /** The Public Suffix List for organizational domains (default: the shipped snapshot; the canister's config). */
+  readonly suffixes?: PublicSuffixes;
 }
 
 export interface ReceivedEmail {
@@ -117,11 +121,10 @@ async function awaitDns(email: ReadEmail, ctx: FlowContext, note: string | null)
   }
   const keyNames = [...new Set(hashed.passing.map((c) => c.keyName))];
   const pendingMessageHash = ctx.hashKeptMessage === false ? null : await crypto.sha256(email.message.bytes);
-  const dmarcName = `_dmarc.${domain}`;
   const state: ChallengeState = allowed
     ? {
         kind: 'Resolving',
-        names: dmarcName.length <= MAX_DNS_NAME ? [...keyNames, dmarcName] : keyNames,
+        names: [...keyNames, ...dmarcNameList(dmarcNames(domain, ctx.suffixes))],
         pendingMessageHash,
       }
     : {

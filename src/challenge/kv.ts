@@ -3,6 +3,7 @@
  * with identity serializers (keys ordered by their bytes; `items(start, length)` gives `range`); in tests and in
  * other hosts it is `memoryKv()`. Pure: no Azle import here.
  */
+import { compareBytes } from '../encoding/bytes.ts';
 
 export interface OrderedKv {
   get(key: Uint8Array): Uint8Array | undefined;
@@ -12,13 +13,6 @@ export interface OrderedKv {
   size(): number;
   /** Up to `limit` entries from position `start`, in ascending unsigned lexicographic order of the keys. */
   range(start: number, limit: number): ReadonlyArray<readonly [Uint8Array, Uint8Array]>;
-}
-
-/** Unsigned lexicographic order (a shorter key that is a prefix of a longer one comes first). */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
 
 /** An OrderedKv in memory: a sorted array with binary search; appending in key order costs O(log n). */

@@ -13,6 +13,7 @@
  * - exactly one distinct nonce value may appear (the same nonce repeated, as in `Re: WX-… WX-…`, counts once);
  *   two different nonces make the Subject ambiguous and it addresses no challenge.
  */
+import { base32nopad } from '@scure/base';
 import { bytesToBinary, decodeBase64 } from '../encoding/bytes.ts';
 
 export const NONCE_PREFIX = 'WX-';
@@ -22,31 +23,19 @@ export const NONCE_CHARS = 20;
 /** `WX-` + 20 characters. */
 export const NONCE_LENGTH = NONCE_PREFIX.length + NONCE_CHARS;
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 const CANONICAL = /^WX-[a-z2-7]{20}$/;
 const ANY_PREFIX = /^[Ww][Xx]-([a-z2-7]{20})$/;
 
 /**
- * Makes a nonce from exactly 13 random bytes: the first 100 bits, 5 at a time, big-endian (RFC 4648 §6 order).
- * The low 4 bits of the last byte are not used, so two inputs give the same nonce exactly when their first
- * 100 bits agree.
+ * Makes a nonce from exactly 13 random bytes: the first 100 bits, 5 at a time, big-endian (RFC 4648 §6 base32,
+ * lowercased: the first 20 of the 21 characters 13 bytes encode to). The low 4 bits of the last byte are not
+ * used, so two inputs give the same nonce exactly when their first 100 bits agree.
  */
 export function makeNonce(random: Uint8Array): string {
   if (random.length !== NONCE_RANDOM_BYTES) {
     throw new RangeError(`makeNonce needs ${NONCE_RANDOM_BYTES} random bytes, got ${random.length}`);
   }
-  let out = NONCE_PREFIX;
-  let acc = 0;
-  let bits = 0;
-  for (const byte of random) {
-    acc = ((acc << 8) | byte) & 0xfff;
-    bits += 8;
-    while (bits >= 5 && out.length < NONCE_LENGTH) {
-      bits -= 5;
-      out += ALPHABET[(acc >> bits) & 31];
-    }
-  }
-  return out;
+  return NONCE_PREFIX + base32nopad.encode(random).slice(0, NONCE_CHARS).toLowerCase();
 }
 
 /** True for a nonce in canonical form (`WX-` + 20 lowercase base32 characters), as issued. */

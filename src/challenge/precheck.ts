@@ -93,7 +93,7 @@ export function precheck(
     checks.push(pass('subject', `the Subject holds ${challenge.nonce}`));
 
     const signatures = signatureParses(now);
-    const selected = selectCandidates(message, from.value.domain, now, signatures);
+    const selected = selectCandidates(message, from.value.domain, now, signatures, ctx.suffixes);
     checks.push(...selected.checks);
     if (!selected.ok) return { ok: false, code: selected.code, detail: selected.detail, checks };
     const hashes = bodyHashes(message.body, ctx.crypto ?? defaultCrypto);

@@ -11,20 +11,20 @@
  *   answer as not verified) is a temperror carrying the DNSSEC reason, logged for the caller's report.
  * - TXT character-strings are concatenated without separator and read one char per byte (binary string).
  *
- * The chain is parsed once (≤ 32 KiB, ≤ 200 records); each name is validated once.
+ * The chain is parsed once, within the proof limits of src/dnssec/proof-limits.ts (≤ 32 KiB, ≤ 200 records);
+ * each name is validated once.
  */
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { DnsFormatError } from '../dns/errors.ts';
 import type { TxtAnswer, TxtLookup } from '../dns/lookup.ts';
 import { type Name, nameEquals, nameFromText, nameTextKey } from '../dns/name.ts';
 import { decodeRdata } from '../dns/rdata.ts';
-import { parseChain, type ResourceRecord } from '../dns/record.ts';
 import { TYPE } from '../dns/types.ts';
 import { recordsValidator, type ZoneKeyCache } from '../dnssec/chain.ts';
 import type { TrustAnchor } from '../dnssec/dnskey.ts';
+import { parseProof } from '../dnssec/proof-limits.ts';
 import type { BogusReason } from '../dnssec/result.ts';
 import { bytesToBinary } from '../encoding/bytes.ts';
-import { LIMITS } from '../limits.ts';
 
 export interface NameVerdict {
   readonly name: string;
@@ -63,20 +63,9 @@ function isDmarcName(name: string): boolean {
 }
 
 export function proofLookup(proof: Uint8Array, options: ProofLookupOptions): ProofLookup {
-  if (proof.length > LIMITS.proofBytes) {
-    return {
-      ok: false,
-      reason: 'Malformed',
-      detail: `proof of ${proof.length} bytes exceeds ${LIMITS.proofBytes}`,
-    };
-  }
-  let records: ResourceRecord[];
-  try {
-    records = parseChain(proof, LIMITS.proofRecords);
-  } catch (e) {
-    if (e instanceof DnsFormatError) return { ok: false, reason: 'Malformed', detail: e.message };
-    throw e;
-  }
+  // The one rule for the proof limits (src/dnssec/proof-limits.ts); every refusal here reads as Malformed.
+  const records = parseProof(proof);
+  if (!Array.isArray(records)) return { ok: false, reason: 'Malformed', detail: records.detail };
   const log: NameVerdict[] = [];
   const cache = new Map<string, Promise<TxtAnswer>>();
   // One validator for every name: the upper chain (root, TLD, …) is verified once per proof, not once per name.

@@ -7,6 +7,7 @@
  * it with junk; a valid proof under which the email fails ends it (`Failed`).
  */
 import { defaultCrypto } from '#crypto-default';
+import { dmarcNameList, dmarcNames } from '../dmarc/discovery.ts';
 import { UNMETERED } from '../meter.ts';
 import { fail, pass } from './checks.ts';
 import type { FlowContext } from './flow.ts';
@@ -18,7 +19,7 @@ import { judge } from './verdict.ts';
 
 /**
  * The verdict with `proof` as the only DNS source. Every name the verdict will ask for (each candidate's key
- * record and `_dmarc.<From domain>`) is validated first, in one step, so the chain's cost is accounted apart.
+ * record, `_dmarc.<From domain>` and `_dmarc.<organizational domain>`) is validated first, in one step, so the chain's cost is accounted apart.
  */
 export async function judgeWithProof(
   email: ReadEmail,
@@ -40,7 +41,10 @@ export async function judgeWithProof(
     const checks = [...email.checks, fail('proof', pl.detail)];
     return fails('ProofInvalid', `the DNSSEC proof is malformed: ${pl.detail}`, checks);
   }
-  const names = [...email.candidates.map((c) => c.keyName), `_dmarc.${email.from.domain}`];
+  const names = [
+    ...email.candidates.map((c) => c.keyName),
+    ...dmarcNameList(dmarcNames(email.from.domain, ctx.suffixes)),
+  ];
   await meter.task('dnssec', async () => {
     for (const name of names) await pl.lookup(name);
   });

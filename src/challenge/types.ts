@@ -56,6 +56,7 @@ export const CHALLENGE_CODES = [
   'DkimFailed',
   'NoSignature',
   'DmarcNotAligned',
+  'PublicSuffixAlignment',
   'MalformedFromHeader',
   'HeaderOccurrence',
   'MessageTooLarge',
@@ -79,7 +80,8 @@ export type ChallengeState =
   | { readonly kind: 'Pending' }
   /**
    * The email arrived and passed every check that needs no DNS key; it waits for a DNSSEC proof of
-   * `<selector>._domainkey.<domain>` for each selector (+ `_dmarc.<domain>` when published). `keyNames` lists the
+   * `<selector>._domainkey.<domain>` for each selector (+ `_dmarc.<domain>` when published, else
+   * `_dmarc.<organizational domain>`: src/dmarc/discovery.ts). `keyNames` lists the
    * exact key names (lowercase, no trailing dot) of every candidate signature, which also covers a relaxed-aligned
    * `d=` below the From domain that `selectors` cannot express. The message is kept beside the entry (store.ts)
    * and bound to it by its SHA-256.

@@ -6,6 +6,8 @@
  */
 import { defaultCrypto } from '#crypto-default';
 import { keyRecordName } from '../dkim/key.ts';
+import { dmarcNameList, dmarcNames } from '../dmarc/discovery.ts';
+import type { PublicSuffixes } from '../dmarc/public-suffix-list.ts';
 import type { TxtAnswer, TxtLookup } from '../dns/lookup.ts';
 import { fieldsNamed } from '../mail/message.ts';
 import { UNMETERED } from '../meter.ts';
@@ -64,6 +66,7 @@ export function mapVerdict(
   verdict: EmailVerdict,
   source: Source,
   dnsTrouble: (name: string) => string | null,
+  suffixes?: PublicSuffixes,
 ): { code: ChallengeCode; message: string } {
   const dnsCode: ChallengeCode = source === 'proof' ? 'ProofInvalid' : 'DnsLookupFailed';
   const fromDomain = verdict.from?.split('@')[1] ?? null;
@@ -78,10 +81,11 @@ export function mapVerdict(
     case 'HeaderOccurrence':
     case 'NoSignature':
     case 'SubjectNotSigned':
+    case 'PublicSuffixAlignment':
       return { code: verdict.reason, message: verdict.detail };
     case 'NoPassingSignature': {
       const relevant = verdict.signatures.filter(
-        (s) => s.domain !== null && fromDomain !== null && couldAlign(s.domain, fromDomain),
+        (s) => s.domain !== null && fromDomain !== null && couldAlign(s.domain, fromDomain, suffixes),
       );
       for (const s of relevant) {
         if (s.reason !== 'KeyLookupFailed' || s.selector === null || s.domain === null) continue;
@@ -93,7 +97,8 @@ export function mapVerdict(
       return { code: 'DkimFailed', message: `no DKIM signature verifies${why}` };
     }
     case 'DmarcNotAligned': {
-      const trouble = fromDomain ? dnsTrouble(`_dmarc.${fromDomain}`) : null;
+      const names = fromDomain ? dmarcNameList(dmarcNames(fromDomain, suffixes)) : [];
+      const trouble = names.map(dnsTrouble).find((t) => t !== null) ?? null;
       if (trouble) return { code: dnsCode, message: `${trouble} (so d= had to equal the From domain)` };
       return { code: 'DmarcNotAligned', message: verdict.detail };
     }
@@ -128,6 +133,7 @@ export async function judge(
       meter,
       bodyHashes: email.hashes,
       signatures: email.signatures,
+      ...(ctx.suffixes ? { suffixes: ctx.suffixes } : {}),
     }),
   );
   const checks: Check[] = [...prior, ...dnsChecks(rec.log), ...signatureChecks(verdict.signatures)];
@@ -141,7 +147,7 @@ export async function judge(
       const r = rec.log.find((x) => x.name === name);
       return r && r.answer.kind === 'temperror' ? `${name}: ${r.detail}` : null;
     };
-    const mapped = mapVerdict(verdict, source, trouble);
+    const mapped = mapVerdict(verdict, source, trouble, ctx.suffixes);
     // A proof that validates to "insecure" is a verified statement that the domain does not sign its DNS: without
     // the DoH fallback for it, no email from it can ever verify (protocol.md §8: DomainNotSupported).
     const fromDomain = verdict.from?.split('@')[1];

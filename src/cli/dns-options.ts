@@ -3,6 +3,7 @@
  * DNS-over-HTTPS endpoints (RFC 8484), the canister configuration file, and the check that the endpoints
  * answered at all. Every problem is a one-line UsageError (exit 2).
  */
+import { type PublicSuffixes, parsePublicSuffixList } from '../dmarc/public-suffix-list.ts';
 import { DnsFormatError } from '../dns/errors.ts';
 import { parseAnchors, type TrustAnchor } from '../dnssec/dnskey.ts';
 import { rootAnchors } from '../dnssec/root-anchors.ts';
@@ -86,10 +87,17 @@ export interface CanisterDnsConfig {
   readonly quorum: number;
   /** `root_anchors` when the file sets them. */
   readonly rootAnchors: readonly string[] | null;
+  /** `public_suffix_list` when the file sets a non-empty one, parsed as the canister parses it; else null. */
+  readonly suffixes: PublicSuffixes | null;
 }
 
-/** The defaults of a fresh install (canister/config.ts defaultConfig): DoH off, quorum 3. */
-export const DEFAULT_DNS_CONFIG: CanisterDnsConfig = { allowedDomains: [], quorum: 3, rootAnchors: null };
+/** The defaults of a fresh install (canister/config.ts defaultConfig): DoH off, quorum 3, the shipped PSL. */
+export const DEFAULT_DNS_CONFIG: CanisterDnsConfig = {
+  allowedDomains: [],
+  quorum: 3,
+  rootAnchors: null,
+  suffixes: null,
+};
 
 /**
  * `--config <file>`: the install argument as JSON, the file `waxseal devnet --config` takes, checked by the same
@@ -122,10 +130,21 @@ export async function readCanisterConfig(path: string): Promise<CanisterDnsConfi
   // The canister refuses a quorum of 0 (canister/config.ts); so does the quorum rule this is used with.
   if (doh?.quorum === 0) throw new UsageError(`config ${path}: doh.quorum: must be at least 1`);
   const [anchors] = config?.root_anchors ?? [];
+  const [pslText] = config?.public_suffix_list ?? [];
+  let suffixes: PublicSuffixes | null = null;
+  if (pslText) {
+    const parsed = parsePublicSuffixList(pslText);
+    if (!parsed.ok) {
+      const at = parsed.line === null ? '' : ` at line ${parsed.line}`;
+      throw new UsageError(`config ${path}: public_suffix_list: ${parsed.code}${at}: ${parsed.detail}`);
+    }
+    suffixes = parsed.list;
+  }
   return {
     allowedDomains: doh?.allowed_domains ?? DEFAULT_DNS_CONFIG.allowedDomains,
     quorum: doh?.quorum ?? DEFAULT_DNS_CONFIG.quorum,
     rootAnchors: anchors ?? null,
+    suffixes,
   };
 }
 

@@ -12,6 +12,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { hex as hexCodec } from '@scure/base';
 import { nodeCrypto } from '../crypto/node.ts';
 import { compareNames, type Name, nameFromText, nameToText } from '../dns/name.ts';
 import { type ResourceRecord, recordToText } from '../dns/record.ts';
@@ -49,9 +50,7 @@ export function decodeChainFile(bytes: Uint8Array, path: string): Uint8Array {
   const bad = /[^0-9a-fA-F]/.exec(hex);
   if (bad) throw new UsageError(`${path}: not hex: unexpected character ${JSON.stringify(bad[0])}`);
   if (hex.length % 2 !== 0) throw new UsageError(`${path}: not hex: odd number of digits`);
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  return hexCodec.decode(hex.toLowerCase());
 }
 
 /** Zones whose validated DNSKEY RRset is in the verdict's chain, root first. */

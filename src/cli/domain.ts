@@ -18,6 +18,7 @@ import { type DomainReport, domainReport } from '../proof/domain-report.ts';
 import { liveDns, parsed } from './dns-options.ts';
 import { UsageError } from './errors.ts';
 import { parseNow } from './input.ts';
+import { render, statusText } from './output.ts';
 import { DOMAIN_USAGE } from './usage.ts';
 
 /**
@@ -38,10 +39,12 @@ function reportJson(r: DomainReport) {
   const d = r.decision;
   return {
     domain: r.domain,
+    organizationalDomain: r.organizationalDomain,
     zone: r.support.zone,
     dnssec: { status: SUPPORT_WORD[r.support.support], reason: r.support.reason, detail: r.support.detail },
     dmarc: {
       name: r.dmarc.name,
+      fallback: r.dmarc.fallback,
       status: r.dmarc.status,
       reason: r.dmarc.reason,
       detail: r.dmarc.detail,
@@ -62,11 +65,14 @@ function reportJson(r: DomainReport) {
 
 function dmarcLines(m: DomainReport['dmarc']): string[] {
   const served = m.txt.map((t) => JSON.stringify(t)).join(' ');
-  if (m.status === 'error') return [`dmarc: ${m.name}: lookup failed (${m.reason}): ${m.detail}`];
-  if (m.status === 'absent') return [`dmarc: ${m.name}: no record (${m.detail})`];
+  const where = m.fallback ? ' (organizational domain: no DMARC record at the domain itself)' : '';
+  if (m.status === 'error') return [`dmarc: ${m.name}${where}: lookup failed (${m.reason}): ${m.detail}`];
+  if (m.status === 'absent') return [`dmarc: ${m.name}${where}: no record (${m.detail})`];
   const policy = m.record ? `p=${m.record.p} adkim=${m.record.adkim}` : 'no usable DMARC record';
-  const chain = `${m.status}${m.reason ? ` (${m.reason})` : ''}: ${m.detail}`;
-  return [`dmarc: ${m.name}: ${policy}${served ? `: ${served}` : ''}`, `dmarc dnssec: ${chain}`];
+  return [
+    `dmarc: ${m.name}${where}: ${policy}${served ? `: ${served}` : ''}`,
+    `dmarc dnssec: ${statusText(m.status, m.reason, m.detail)}`,
+  ];
 }
 
 function reportText(r: DomainReport, configured: boolean): string {
@@ -74,7 +80,8 @@ function reportText(r: DomainReport, configured: boolean): string {
   const d = r.decision;
   const lines = [
     `domain: ${r.domain} (zone ${s.zone ?? 'unknown'})`,
-    `dnssec: ${SUPPORT_WORD[s.support]}${s.reason ? ` (${s.reason})` : ''}: ${s.detail}`,
+    `organizational domain: ${r.organizationalDomain ?? '(none: the domain is a public suffix)'}`,
+    `dnssec: ${statusText(SUPPORT_WORD[s.support], s.reason, s.detail)}`,
     ...dmarcLines(r.dmarc),
     `doh allowlist: ${r.allowlisted ? 'yes' : 'no'}${configured ? '' : ' (no --config: the install default, empty)'}`,
   ];
@@ -105,10 +112,13 @@ export async function domainCommand(argv: string[]): Promise<{ out: string; code
     now,
     crypto: nodeCrypto,
     allowedDomains: live.config.allowedDomains,
+    ...(live.config.suffixes ? { suffixes: live.config.suffixes } : {}),
   });
   live.requireAnswer();
-  const out = values.json
-    ? JSON.stringify(reportJson(report), null, 2)
-    : reportText(report, values.config !== undefined);
+  const out = render(
+    values.json,
+    () => reportJson(report),
+    () => reportText(report, values.config !== undefined),
+  );
   return { out, code: report.decision.kind === 'supported' ? 0 : 1 };
 }

@@ -9,6 +9,7 @@ import { nodeCrypto } from '../crypto/node.ts';
 import { type MessageReport, messageReport } from '../proof/message-report.ts';
 import { liveDns } from './dns-options.ts';
 import { dohQuorumLookup } from './doh-quorum-fetch.ts';
+import { render, statusText } from './output.ts';
 import { verdictJson, verdictText } from './verify-email.ts';
 
 export interface LiveOptions {
@@ -40,9 +41,7 @@ function reportJson(r: MessageReport) {
 }
 
 function reportText(r: MessageReport): string {
-  const lines = r.names.map(
-    (n) => `${n.role} ${n.name}: ${n.status}${n.reason ? ` (${n.reason})` : ''}: ${n.detail}`,
-  );
+  const lines = r.names.map((n) => `${n.role} ${n.name}: ${statusText(n.status, n.reason, n.detail)}`);
   lines.push(`path: ${r.path}: ${r.detail}`, verdictText(r.verdict));
   return lines.join('\n');
 }
@@ -58,6 +57,7 @@ export async function verifyEmailOverDoh(
     now: o.now,
     crypto: nodeCrypto,
     allowedDomains: config.allowedDomains,
+    ...(config.suffixes ? { suffixes: config.suffixes } : {}),
     dohLookup: dohQuorumLookup({
       urls,
       threshold: Math.min(config.quorum, urls.length),
@@ -65,6 +65,10 @@ export async function verifyEmailOverDoh(
     }),
   });
   live.requireAnswer();
-  const out = o.json ? JSON.stringify(reportJson(report), null, 2) : reportText(report);
+  const out = render(
+    o.json,
+    () => reportJson(report),
+    () => reportText(report),
+  );
   return { out, code: report.verdict.accepted ? 0 : 1 };
 }

@@ -18,6 +18,7 @@ import { type EmailVerdict, verifyEmail } from '../verify-email.ts';
 import { parseDnsJson } from './dns-json.ts';
 import { UsageError } from './errors.ts';
 import { parseNow, readInput } from './input.ts';
+import { CHECK_MARK, render } from './output.ts';
 import { VERIFY_EMAIL_USAGE } from './usage.ts';
 
 /** The JSON shape of protocol.md §10, plus the acceptance decision and each signature's checks. */
@@ -33,21 +34,25 @@ export function verdictJson(v: EmailVerdict) {
     })),
     dkim: v.dkim,
     from: v.from,
-    dmarc: { result: v.dmarc.result, policy: v.dmarc.policy, alignment: v.dmarc.alignment },
+    dmarc: {
+      result: v.dmarc.result,
+      policy: v.dmarc.policy,
+      alignment: v.dmarc.alignment,
+      record: v.dmarc.recordName,
+      organizationalDomain: v.dmarc.organizationalDomain,
+    },
     accepted: v.accepted,
     reason: v.reason,
     detail: v.detail,
   };
 }
 
-const MARK = { Pass: '✓', Fail: '✗', Skipped: '·' } as const;
-
 export function verdictText(v: EmailVerdict): string {
   const lines: string[] = [];
   for (const s of v.signatures) {
     const label = `d=${s.domain ?? '?'} s=${s.selector ?? '?'} a=${s.algorithm ?? '?'}`;
     lines.push(`signature ${s.index + 1}: ${label}: ${s.result}${s.reason ? ` (${s.reason})` : ''}`);
-    for (const c of s.checks) lines.push(`  ${MARK[c.status]} ${c.name}: ${c.detail}`);
+    for (const c of s.checks) lines.push(`  ${CHECK_MARK[c.status]} ${c.name}: ${c.detail}`);
   }
   if (v.signatures.length === 0) lines.push('no DKIM-Signature evaluated');
   lines.push(`dkim: ${v.dkim}`);
@@ -56,6 +61,8 @@ export function verdictText(v: EmailVerdict): string {
   lines.push(
     `dmarc: ${d.result}${d.policy ? ` (p=${d.policy}, ${d.alignment} alignment)` : ''}: ${d.detail}`,
   );
+  if (v.from !== null)
+    lines.push(`organizational domain: ${d.organizationalDomain ?? '(none: a public suffix)'}`);
   lines.push(`verdict: ${v.accepted ? 'ACCEPTED' : 'REJECTED'} (${v.reason}): ${v.detail}`);
   return lines.join('\n');
 }
@@ -91,6 +98,10 @@ export async function verifyEmailCommand(argv: string[]): Promise<{ out: string;
   const dnsText = new TextDecoder().decode(readInput(dnsPath, 'DNS file'));
   const lookup = staticTxtLookup(parseDnsJson(dnsText, dnsPath));
   const verdict = await verifyEmail(message, lookup, now, { crypto: nodeCrypto });
-  const out = values.json ? JSON.stringify(verdictJson(verdict), null, 2) : verdictText(verdict);
+  const out = render(
+    values.json,
+    () => verdictJson(verdict),
+    () => verdictText(verdict),
+  );
   return { out, code: verdict.accepted ? 0 : 1 };
 }

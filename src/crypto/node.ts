@@ -10,15 +10,12 @@
  * Node only: src/ reaches it through `#crypto-default` (package.json "imports", condition "node").
  */
 import { createPublicKey, hash, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
+import { base64urlnopad } from '@scure/base';
 import type { CryptoBackend } from './backend.ts';
 import { keyCache } from './key-cache.ts';
 import { rsaInputsAcceptable } from './rsa.ts';
 
 const keys = keyCache<KeyObject>();
-
-function b64url(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
-}
 
 /**
  * The KeyObject for a public JWK, parsed once per distinct key: the id is every field that defines the key.
@@ -58,7 +55,7 @@ function digestOf(algorithm: 'sha256' | 'sha384') {
 function eddsaVerify(crv: 'Ed25519' | 'Ed448', size: number) {
   return (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> => {
     if (publicKey.length !== size || signature.length !== 2 * size) return Promise.resolve(false);
-    return verifyJwk({ kty: 'OKP', crv, x: b64url(publicKey) }, null, message, signature);
+    return verifyJwk({ kty: 'OKP', crv, x: base64urlnopad.encode(publicKey) }, null, message, signature);
   };
 }
 
@@ -69,8 +66,8 @@ function ecdsaVerify(crv: 'P-256' | 'P-384', digest: 'sha256' | 'sha384', size: 
     const jwk = {
       kty: 'EC',
       crv,
-      x: b64url(publicKey.subarray(0, size)),
-      y: b64url(publicKey.subarray(size)),
+      x: base64urlnopad.encode(publicKey.subarray(0, size)),
+      y: base64urlnopad.encode(publicKey.subarray(size)),
     };
     return verifyJwk(jwk, digest, message, signature);
   };
@@ -82,7 +79,12 @@ export const nodeCrypto: CryptoBackend = {
   sha384: digestOf('sha384'),
   rsaPkcs1Sha256Verify: (key, message, signature) => {
     if (!rsaInputsAcceptable(key, signature)) return Promise.resolve(false);
-    return verifyJwk({ kty: 'RSA', n: b64url(key.n), e: b64url(key.e) }, 'sha256', message, signature);
+    return verifyJwk(
+      { kty: 'RSA', n: base64urlnopad.encode(key.n), e: base64urlnopad.encode(key.e) },
+      'sha256',
+      message,
+      signature,
+    );
   },
   ed25519Verify: eddsaVerify('Ed25519', 32),
   ed448Verify: eddsaVerify('Ed448', 57),

@@ -3,14 +3,11 @@
  * Inputs the pure backend rejects by shape (rsa.ts rsaInputsAcceptable, key and signature lengths) are rejected
  * here the same way before WebCrypto sees them.
  */
-import { concatBytes, encodeBase64, toHex } from '../encoding/bytes.ts';
+import { base64urlnopad } from '@scure/base';
+import { concatBytes, toHex } from '../encoding/bytes.ts';
 import type { CryptoBackend, RsaPublicKey } from './backend.ts';
 import { keyCache } from './key-cache.ts';
 import { rsaInputsAcceptable } from './rsa.ts';
-
-function b64url(bytes: Uint8Array): string {
-  return encodeBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
 
 function subtle(): SubtleCrypto {
   const s = globalThis.crypto?.subtle;
@@ -76,7 +73,12 @@ export const webCrypto: CryptoBackend = {
   sha384: async (data) => new Uint8Array(await subtle().digest('SHA-384', data as Uint8Array<ArrayBuffer>)),
   rsaPkcs1Sha256Verify: (key: RsaPublicKey, message, signature) => {
     if (!rsaInputsAcceptable(key, signature)) return Promise.resolve(false);
-    const jwk: JsonWebKey = { kty: 'RSA', n: b64url(key.n), e: b64url(key.e), ext: true };
+    const jwk: JsonWebKey = {
+      kty: 'RSA',
+      n: base64urlnopad.encode(key.n),
+      e: base64urlnopad.encode(key.e),
+      ext: true,
+    };
     return verifyWith(
       jwk,
       'jwk',

@@ -132,7 +132,11 @@ export function parseDmarcRecord(txt: string): DmarcParse {
 
 export type DmarcDiscovery =
   | { kind: 'record'; record: DmarcRecord }
-  | { kind: 'none'; detail: string }
+  /**
+   * `empty`: no record starts with v=DMARC1 (RFC 7489 §6.6.3 step 3: look at the organizational domain next);
+   * false when there were several, or one that does not parse (steps 5 and 6: policy discovery ends).
+   */
+  | { kind: 'none'; detail: string; empty: boolean }
   | { kind: 'temperror'; detail: string };
 
 /**
@@ -141,8 +145,12 @@ export type DmarcDiscovery =
  */
 export function selectDmarcRecord(records: readonly string[]): DmarcDiscovery {
   const candidates = records.filter((r) => /^v[ \t]*=[ \t]*DMARC1[ \t]*(;|$)/.test(r.trimStart()));
-  if (candidates.length === 0) return { kind: 'none', detail: 'no DMARC record' };
-  if (candidates.length > 1) return { kind: 'none', detail: `${candidates.length} DMARC records: no policy` };
+  if (candidates.length === 0) return { kind: 'none', detail: 'no DMARC record', empty: true };
+  if (candidates.length > 1) {
+    return { kind: 'none', detail: `${candidates.length} DMARC records: no policy`, empty: false };
+  }
   const parsed = parseDmarcRecord(candidates[0]!);
-  return parsed.ok ? { kind: 'record', record: parsed.record } : { kind: 'none', detail: parsed.detail };
+  return parsed.ok
+    ? { kind: 'record', record: parsed.record }
+    : { kind: 'none', detail: parsed.detail, empty: false };
 }

@@ -11,46 +11,18 @@
 import { randomBytes } from 'node:crypto';
 import { IDL } from '@icp-sdk/core/candid';
 import type { Principal } from '@icp-sdk/core/principal';
+import {
+  type HttpHeaderValue,
+  type HttpRequestValue,
+  type HttpResponseValue,
+  httpRequestIdl,
+} from '../ic/http-request.ts';
 import { type CallResult, RejectCode } from './types.ts';
 
 /** Spec: `max_response_bytes` defaults to, and may not exceed, 2 MB. */
 export const MAX_HTTP_RESPONSE_BYTES = 2_000_000;
 
-const HttpHeader = IDL.Record({ name: IDL.Text, value: IDL.Text });
-const HttpResponse = IDL.Record({ status: IDL.Nat, headers: IDL.Vec(HttpHeader), body: IDL.Vec(IDL.Nat8) });
-const TransformArgs = IDL.Record({ response: HttpResponse, context: IDL.Vec(IDL.Nat8) });
-const HttpRequestArgs = IDL.Record({
-  url: IDL.Text,
-  max_response_bytes: IDL.Opt(IDL.Nat64),
-  method: IDL.Variant({ get: IDL.Null, head: IDL.Null, post: IDL.Null }),
-  headers: IDL.Vec(HttpHeader),
-  body: IDL.Opt(IDL.Vec(IDL.Nat8)),
-  transform: IDL.Opt(
-    IDL.Record({
-      function: IDL.Func([TransformArgs], [HttpResponse], ['query']),
-      context: IDL.Vec(IDL.Nat8),
-    }),
-  ),
-  is_replicated: IDL.Opt(IDL.Bool),
-});
-
-interface HttpHeaderValue {
-  name: string;
-  value: string;
-}
-interface HttpRequestValue {
-  url: string;
-  max_response_bytes: [] | [bigint];
-  method: { get: null } | { head: null } | { post: null };
-  headers: HttpHeaderValue[];
-  body: [] | [Uint8Array | number[]];
-  transform: [] | [{ function: [Principal, string]; context: Uint8Array | number[] }];
-}
-export interface HttpResponseValue {
-  status: bigint;
-  headers: HttpHeaderValue[];
-  body: Uint8Array;
-}
+const { HttpResponse, TransformArgs, HttpRequestArgs } = httpRequestIdl<IDL.Type>(IDL);
 
 export interface ManagementEnv {
   fetch: typeof fetch;
@@ -81,9 +53,9 @@ export async function callManagement(
 }
 
 async function httpRequest(env: ManagementEnv, arg: Uint8Array, caller: Principal): Promise<CallResult> {
-  let req: HttpRequestValue;
+  let req: HttpRequestValue<Principal>;
   try {
-    [req] = IDL.decode([HttpRequestArgs], arg) as unknown as [HttpRequestValue];
+    [req] = IDL.decode([HttpRequestArgs], arg) as unknown as [HttpRequestValue<Principal>];
   } catch (e) {
     return reject(
       RejectCode.CanisterReject,

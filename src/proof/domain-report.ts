@@ -8,15 +8,18 @@
  * - `decideDomain` is that rule over two facts, pure: allowlist membership (the canister's `isAllowedName`) and
  *   whether the domain's zone validates from the anchors (email.ts `domainSupport`: its SOA, a stand-in for keys
  *   nobody has named yet). The gateway attaches a proof whenever one exists, so DNSSEC goes first.
- * - `domainReport` gathers the facts over a Resolver and adds the DMARC record at `_dmarc.<domain>` (RFC 7489
- *   §6.1, §6.3) with the alignment rule it sets for d= (§3.1.1, protocol.md §6): under the DNSSEC path only a
- *   record that validates counts (a missing or unproven one leaves the strict rule, d= equal to the domain);
- *   under DoH the record as the providers serve it. The organizational-domain fallback of §6.6.3 is not looked
- *   up here.
+ * - `domainReport` gathers the facts over a Resolver and adds the domain's organizational domain (RFC 7489 §3.2,
+ *   shipped Public Suffix List) and its DMARC record, discovered as the canister does (§6.6.3,
+ *   src/dmarc/discovery.ts): at `_dmarc.<domain>`, else at `_dmarc.<organizational domain>`; with the alignment
+ *   rule it sets for d= (§3.1.1, protocol.md §6): under the DNSSEC path only a record that validates counts (a
+ *   missing or unproven one leaves the strict rule, d= equal to the domain); under DoH the record as the
+ *   providers serve it.
  *
  * Browser-safe (no Node builtins).
  */
 import { isAllowedName } from '../challenge/doh-quorum.ts';
+import { dmarcNames } from '../dmarc/discovery.ts';
+import type { PublicSuffixes } from '../dmarc/public-suffix-list.ts';
 import { type DmarcRecord, selectDmarcRecord } from '../dmarc/record.ts';
 import { type Name, nameFromText, nameToText } from '../dns/name.ts';
 import type { BuildOptions, ProofErrorCode } from './build.ts';
@@ -68,7 +71,12 @@ export function decideDomain(allowlisted: boolean, support: DomainSupport | null
 }
 
 export interface DmarcFinding extends NameStatus {
-  /** The policy published at the name (as served; see `counts`), or null when none parses. */
+  /**
+   * `name` is where discovery ended: `_dmarc.<domain>` when it holds a DMARC record (or a problem), else
+   * `_dmarc.<organizational domain>` (`fallback` true). The policy published at `name` (as served; see
+   * `counts`), or null when none parses.
+   */
+  readonly fallback: boolean;
   readonly record: DmarcRecord | null;
   /** Whether the canister uses the record on the path the decision chose. */
   readonly counts: boolean;
@@ -77,6 +85,8 @@ export interface DmarcFinding extends NameStatus {
 export interface DomainReport {
   /** Lowercase, without the trailing dot. */
   readonly domain: string;
+  /** RFC 7489 §3.2 organizational domain (shipped PSL); null when the domain is itself a public suffix. */
+  readonly organizationalDomain: string | null;
   readonly allowlisted: boolean;
   readonly support: DomainSupport;
   readonly dmarc: DmarcFinding;
@@ -85,17 +95,44 @@ export interface DomainReport {
   readonly alignment: { readonly mode: 'relaxed' | 'strict'; readonly detail: string } | null;
 }
 
+/** Where DMARC discovery (RFC 7489 §6.6.3) found the domain's record, for the web app's pre-check and the CLI. */
+export interface DmarcLocation {
+  /** RFC 7489 §3.2; null when the domain is itself a public suffix. */
+  readonly organizationalDomain: string | null;
+  /** `_dmarc.<domain>` or `_dmarc.<organizational domain>` when a DMARC record parses there; else null. */
+  readonly recordName: string | null;
+}
+
+export function dmarcLocation(r: DomainReport): DmarcLocation {
+  return {
+    organizationalDomain: r.organizationalDomain,
+    recordName: r.dmarc.record !== null ? r.dmarc.name : null,
+  };
+}
+
 export interface DomainReportOptions extends BuildOptions {
   /** The canister's `doh.allowed_domains`. */
   readonly allowedDomains: readonly string[];
+  /** The canister's `public_suffix_list` when it has one (default: the shipped snapshot). */
+  readonly suffixes?: PublicSuffixes;
 }
 
-function alignmentRule(domain: string, dmarc: DmarcFinding): NonNullable<DomainReport['alignment']> {
+function alignmentRule(
+  domain: string,
+  org: string | null,
+  dmarc: DmarcFinding,
+): NonNullable<DomainReport['alignment']> {
   const record = dmarc.counts ? dmarc.record : null;
-  if (record?.adkim === 'r') {
+  if (record?.adkim === 'r' && org !== null) {
     return {
       mode: 'relaxed',
-      detail: `d= may be any name in the organizational domain of ${domain} (adkim=r)`,
+      detail: `d= may be ${org} or any name under it, the organizational domain of ${domain} (adkim=r)`,
+    };
+  }
+  if (record?.adkim === 'r') {
+    return {
+      mode: 'strict',
+      detail: `d= must be exactly ${domain} (a public suffix: no organizational domain)`,
     };
   }
   const why = record ? 'adkim=s' : 'no DMARC record counts';
@@ -119,26 +156,36 @@ export async function domainReport(
   const shared: Resolver = { query: (name, type) => session.ask({ name, type }) };
   const text = nameToText(domain).replace(/\.$/, '').toLowerCase();
   const dmarcName = nameToText(nameFromText('_dmarc', domain)).replace(/\.$/, '');
-  const [support, dmarcStatus] = await Promise.all([
+  const names = dmarcNames(text, opts.suffixes);
+  const [support, fromStatus, orgStatus] = await Promise.all([
     domainSupport(shared, domain, opts),
     nameStatus(session, dmarcName, opts),
+    names.orgName === null ? null : nameStatus(session, names.orgName, opts),
   ]);
   const allowlisted = isAllowedName(text, opts.allowedDomains);
   const decision = decideDomain(allowlisted, support);
-  const found = selectDmarcRecord(dmarcStatus.txt);
+  // RFC 7489 §6.6.3: the organizational domain's record only when the name has no DMARC record at all.
+  const atFrom = selectDmarcRecord(fromStatus.txt);
+  const noneAtFrom =
+    fromStatus.status === 'absent' ||
+    (fromStatus.status !== 'error' && atFrom.kind === 'none' && atFrom.empty);
+  const fallback = noneAtFrom && orgStatus !== null;
+  const dmarcStatus = fallback ? orgStatus : fromStatus;
+  const found = fallback ? selectDmarcRecord(dmarcStatus.txt) : atFrom;
   const record = found.kind === 'record' ? found.record : null;
   const via = decision.kind === 'supported' ? decision.via : null;
   const counts =
     record !== null &&
     via !== null &&
     (via === 'dnssec' ? dmarcStatus.status === 'secure' : dmarcStatus.status !== 'error');
-  const dmarc: DmarcFinding = { ...dmarcStatus, record, counts };
+  const dmarc: DmarcFinding = { ...dmarcStatus, fallback, record, counts };
   return {
     domain: text,
+    organizationalDomain: names.organizationalDomain,
     allowlisted,
     support,
     dmarc,
     decision,
-    alignment: via === null ? null : alignmentRule(text, dmarc),
+    alignment: via === null ? null : alignmentRule(text, names.organizationalDomain, dmarc),
   };
 }

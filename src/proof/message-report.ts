@@ -20,6 +20,7 @@
  */
 import { isAllowedName } from '../challenge/doh-quorum.ts';
 import { proofLookup } from '../challenge/proof-lookup.ts';
+import type { PublicSuffixes } from '../dmarc/public-suffix-list.ts';
 import type { TxtLookup } from '../dns/lookup.ts';
 import { type EmailVerdict, verifyEmail } from '../verify-email.ts';
 import type { BuildOptions } from './build.ts';
@@ -50,6 +51,8 @@ export interface MessageReportOptions extends BuildOptions {
   readonly allowedDomains: readonly string[];
   /** The DoH quorum answers, asked only on the `doh` path and only for allowed names. */
   readonly dohLookup: TxtLookup;
+  /** The canister's `public_suffix_list` when it has one (default: the shipped snapshot). */
+  readonly suffixes?: PublicSuffixes;
 }
 
 /** Every name answers temperror with `why`: the canister has no record it may use. */
@@ -69,18 +72,20 @@ export async function messageReport(
   resolver: Resolver,
   opts: MessageReportOptions,
 ): Promise<MessageReport> {
-  const wanted = namesForMessage(message, opts.now);
+  const wanted = namesForMessage(message, opts.now, opts.suffixes);
   // One session under both builds: proofForMessage and the per-name statuses ask each question once.
   const session = new QuerySession(resolver);
   const shared: Resolver = { query: (name, type) => session.ask({ name, type }) };
   const roles = wanted.ok
     ? [
         ...wanted.keyNames.map((name) => ({ name, role: 'key' as const })),
-        ...(wanted.dmarcName === null ? [] : [{ name: wanted.dmarcName, role: 'dmarc' as const }]),
+        ...[wanted.dmarcName, wanted.orgDmarcName]
+          .filter((name): name is string => name !== null)
+          .map((name) => ({ name, role: 'dmarc' as const })),
       ]
     : [];
   const [proof, statuses] = await Promise.all([
-    proofForMessage(message, shared, opts),
+    proofForMessage(message, shared, opts, opts.suffixes),
     Promise.all(roles.map((r) => nameStatus(session, r.name, opts))),
   ]);
   const names = statuses.map((s, i) => ({ ...s, role: roles[i]!.role }));
@@ -89,7 +94,10 @@ export async function messageReport(
     detail,
     names,
     proof,
-    verdict: await verifyEmail(message, lookup, opts.now, { crypto: opts.crypto }),
+    verdict: await verifyEmail(message, lookup, opts.now, {
+      crypto: opts.crypto,
+      ...(opts.suffixes ? { suffixes: opts.suffixes } : {}),
+    }),
   });
 
   if (!wanted.ok) {

@@ -8,7 +8,10 @@
  * - the key record `<s>._domainkey.<d>` (RFC 6376 §3.6.2.1) of every candidate signature, the same candidates the
  *   canister's precheck selects (src/challenge/candidates.ts: tags parse at `now`, d= could align with the From
  *   domain, h= covers Subject, at most LIMITS.dkimSignatures fields), deduplicated and lowercase;
- * - `_dmarc.<from-domain>` (RFC 7489 §6.6.3: the record is discovered at the From domain).
+ * - `_dmarc.<from-domain>` and, when the organizational domain differs, `_dmarc.<org(from-domain)>` (RFC 7489
+ *   §6.6.3: the record is discovered at the From domain, else at its organizational domain; src/dmarc/discovery.ts,
+ *   under the shipped Public Suffix List: a canister with another list may ask for another name, and reads a
+ *   name missing from the proof as "no record", which only makes it stricter).
  * Each is built as TXT by the generic builder (build.ts, RFC 9102 §3) over one query session, so zones they share
  * are fetched once, and the records are merged into one chain, each record once, within LIMITS.proofBytes and
  * LIMITS.proofRecords (protocol.md §9).
@@ -17,7 +20,8 @@
  * - key names that validate `secure` from the anchors; an insecure or bogus one is dropped, so a signer on an
  *   unsigned third-party domain cannot spoil the aligned one. No secure key name → `none` with the most telling
  *   reason (NONE_REASON_ORDER);
- * - `_dmarc.<from>` when it validates `secure`. When the server says it does not exist (NXDOMAIN or NODATA) it is
+ * - `_dmarc.<from>` when it validates `secure`, and `_dmarc.<org>` likewise when `_dmarc.<from>` is absent (the
+ *   one the canister's discovery reads decides below). When the server says it does not exist (NXDOMAIN or NODATA) it is
  *   left out: a name absent from the chain is "no DMARC record" to the canister, which then applies the strict
  *   rule (d= equals the From domain) that every DMARC policy also accepts, so omission can never loosen a
  *   verdict. (The canister evaluates no NSEC/NSEC3 denial, so a denial proof would be dead weight.) When it is
@@ -30,8 +34,10 @@
  * Never throws for DNS trouble or a malformed message: both give `none`. Bounded by the builder's query budget and
  * the resolver's timeouts. Browser- and canister-safe (no Node builtins, no Buffer).
  */
-import { MAX_DNS_NAME, selectCandidates } from '../challenge/candidates.ts';
+import { selectCandidates } from '../challenge/candidates.ts';
 import { proofLookup } from '../challenge/proof-lookup.ts';
+import { dmarcNames } from '../dmarc/discovery.ts';
+import type { PublicSuffixes } from '../dmarc/public-suffix-list.ts';
 import { DnsFormatError } from '../dns/errors.ts';
 import { type Name, nameFromText } from '../dns/name.ts';
 import type { ResourceRecord } from '../dns/record.ts';
@@ -69,6 +75,8 @@ export type MessageNames =
       readonly keyDomains: readonly string[];
       /** `_dmarc.<from-domain>`, or null when that is longer than a DNS name can be. */
       readonly dmarcName: string | null;
+      /** `_dmarc.<organizational domain>` when that differs from the From domain (RFC 7489 §6.6.3), else null. */
+      readonly orgDmarcName: string | null;
     }
   | { readonly ok: false; readonly detail: string };
 
@@ -104,28 +112,34 @@ const DOMAINKEY = '._domainkey.';
  * read from its name (the last `._domainkey.`: a selector may hold `_domainkey`, a d= cannot).
  * @throws TypeError for a name that is no DKIM key name (a caller bug, not DNS trouble).
  */
-export function namesForKeys(fromDomain: string, keyNames: readonly string[]): ProvableNames {
+export function namesForKeys(
+  fromDomain: string,
+  keyNames: readonly string[],
+  suffixes?: PublicSuffixes,
+): ProvableNames {
   const unique = [...new Set(keyNames)];
   const keyDomains = unique.map((name) => {
     const at = name.lastIndexOf(DOMAINKEY);
     if (at <= 0) throw new TypeError(`not a DKIM key name: ${JSON.stringify(name)}`);
     return name.slice(at + DOMAINKEY.length);
   });
-  const dmarcName = `_dmarc.${fromDomain}`;
+  const dmarc = dmarcNames(fromDomain, suffixes);
   return {
     ok: true,
     fromDomain,
     keyNames: unique,
     keyDomains,
-    dmarcName: dmarcName.length <= MAX_DNS_NAME ? dmarcName : null,
+    dmarcName: dmarc.fromName,
+    orgDmarcName: dmarc.orgName,
   };
 }
 
 /**
  * The DNS names a proof for `message` must cover, at `now` (unix seconds): what the canister's precheck would
  * accept to look up (message bounds, header occurrence, From, candidate signatures), or why it would stop first.
+ * `suffixes`: the canister's Public Suffix List when it is not the shipped one.
  */
-export function namesForMessage(message: Uint8Array, now: number): MessageNames {
+export function namesForMessage(message: Uint8Array, now: number, suffixes?: PublicSuffixes): MessageNames {
   const parsed = parseMessage(message);
   if (!parsed.ok) return { ok: false, detail: `${parsed.error.code}: ${parsed.error.detail}` };
   const occurrence = checkOccurrences(parsed.message);
@@ -133,11 +147,12 @@ export function namesForMessage(message: Uint8Array, now: number): MessageNames 
   const from = parseFrom(fieldsNamed(parsed.message, 'from')[0]!.value);
   if (!from.ok) return { ok: false, detail: `MalformedFromHeader: ${from.detail}` };
   const fromDomain = from.value.domain;
-  const selected = selectCandidates(parsed.message, fromDomain, now);
+  const selected = selectCandidates(parsed.message, fromDomain, now, undefined, suffixes);
   if (!selected.ok) return { ok: false, detail: `${selected.code}: ${selected.detail}` };
   return namesForKeys(
     fromDomain,
     selected.candidates.map((c) => c.keyName),
+    suffixes,
   );
 }
 
@@ -207,8 +222,9 @@ export async function proofForMessage(
   message: Uint8Array,
   resolver: Resolver,
   opts: BuildOptions,
+  suffixes?: PublicSuffixes,
 ): Promise<MessageProofOutcome> {
-  const wanted = namesForMessage(message, opts.now);
+  const wanted = namesForMessage(message, opts.now, suffixes);
   if (!wanted.ok) return none('NoCandidates', wanted.detail);
   return proofForNames(wanted, resolver, opts);
 }
@@ -248,10 +264,13 @@ async function proveNames(
     records: [],
     code: null,
   };
-  const [dmarc, keys] = await Promise.all([
+  const [fromDmarc, orgDmarc, keys] = await Promise.all([
     wanted.dmarcName === null ? noDmarcName : build(session, wanted.dmarcName, 'dmarc', opts),
+    wanted.orgDmarcName === null ? noDmarcName : build(session, wanted.orgDmarcName, 'dmarc', opts),
     Promise.all(wanted.keyNames.map((k) => build(session, k, 'key', opts))),
   ]);
+  // RFC 7489 §6.6.3: the organizational domain's record counts only when the From domain has none.
+  const dmarc = fromDmarc.status === 'absent' ? orgDmarc : fromDmarc;
   const secure = keys.filter((k) => k.status === 'secure');
   if (secure.length === 0) return mostTelling(keys);
   const strictKey = secure.some(
@@ -261,7 +280,9 @@ async function proveNames(
     const why = `the secure keys align with ${wanted.fromDomain} only under its DMARC record`;
     return none(dmarc.status, `${dmarc.detail} (${why})`, dmarc.code);
   }
-  const included = dmarc.status === 'secure' ? [...secure, dmarc] : secure;
+  // Both DMARC names when both are secure: the canister falls back to the organizational domain's also when the
+  // From domain's name holds TXT records none of which is a DMARC record.
+  const included = [...secure, ...[fromDmarc, orgDmarc].filter((d) => d.status === 'secure')];
   const records = mergeRecords(included.map((o) => o.records));
   const encoded = encodeWithinLimits(records, 0, session.queries);
   if (!('chain' in encoded)) return none('TooLarge', encoded.detail, encoded.code);

@@ -30,6 +30,7 @@ export function encodeInit(
     root_anchors: string[];
     gateway_principals: Principal[];
     identity_number_start: bigint;
+    public_suffix_list: string;
     doh: {
       allowed_domains: string[];
       providers: { name: string; url: string }[];
@@ -50,6 +51,7 @@ export function encodeInit(
             doh: opt(config.doh),
             gateway_principals: opt(config.gateway_principals),
             identity_number_start: opt(config.identity_number_start),
+            public_suffix_list: opt(config.public_suffix_list),
           },
         ];
   return new Uint8Array(IDL.encode(init({ IDL }), [arg]));

@@ -3,9 +3,11 @@
  * endpoint (test/helpers/devnet.ts), configured through its TOML file as an operator would
  * (scripts/local-stack/gateway.ts writes it).
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   type GatewayProcess,
   type GatewayReady,
@@ -103,6 +105,27 @@ export async function startTestGateway(
 
 export function removeGatewayDir(g: TestGateway): void {
   rmSync(g.dir, { recursive: true, force: true });
+}
+
+const run = promisify(execFile);
+
+/** swaks against the gateway's SMTP port (each wait bounded to 10 s); a non-zero exit is returned, not thrown. */
+export async function swaks(gw: { host: string; port: number }, ...args: string[]) {
+  try {
+    const r = await run('swaks', [
+      '--server',
+      gw.host,
+      '--port',
+      String(gw.port),
+      '--timeout',
+      '10',
+      ...args,
+    ]);
+    return { code: 0, out: r.stdout };
+  } catch (e) {
+    const err = e as { code: number; stdout: string };
+    return { code: err.code, out: err.stdout };
+  }
 }
 
 /**

@@ -31,6 +31,7 @@ const REASONS: ReadonlySet<EmailReason> = new Set<EmailReason>([
   'NoSignature',
   'NoPassingSignature',
   'DmarcNotAligned',
+  'PublicSuffixAlignment',
   'SubjectNotSigned',
 ]);
 

@@ -155,6 +155,13 @@ export const REASONS: { readonly [C in ChallengeCode]: ReasonCopy } = {
     nextStep: (c) =>
       `Send it from ${c.address} through your provider's own servers, not through a service that sends on your behalf.`,
   },
+  PublicSuffixAlignment: {
+    item: 'alignment',
+    explanation: (c) =>
+      `The email was signed by a domain that shares only a public suffix with ${domainOf(c)} (a name like co.uk or a hosting service's domain under which different customers get their own names), so the signature does not prove the address.`,
+    nextStep: (c) =>
+      `Use an address whose domain your provider signs for directly, or ask the owner of ${domainOf(c)} to sign mail with that exact domain.`,
+  },
   MalformedFromHeader: {
     item: 'from',
     explanation: () => 'The sender line of the email could not be read as one single address.',
