@@ -12,15 +12,14 @@
  * traps the install/upgrade (config.ts `fail`), which rolls an upgrade back: the stored list and everything else
  * stay as they were. `""` returns to the snapshot.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { sha256 } from '../src/crypto/sha256.ts';
 import { SHIPPED_PSL_VERSION, SHIPPED_SUFFIXES } from '../src/dmarc/organizational-domain.ts';
 import {
   type PublicSuffixes,
   type PublicSuffixList,
   parsePublicSuffixList,
 } from '../src/dmarc/public-suffix-list.ts';
-import { binaryToBytes, bytesToBinary } from '../src/encoding/bytes.ts';
+import { binaryToBytes, bytesToBinary, toHex } from '../src/encoding/bytes.ts';
 import type { PublicSuffixListView } from './candid.ts';
 import { settingsMap } from './state.ts';
 
@@ -48,7 +47,7 @@ export function checkPublicSuffixList(text: string, fail: (message: string) => n
   }
   const c = parsed.list.counts;
   // The digest of the canonical text: the same list gives the same digest whatever its comments.
-  const digest = bytesToHex(sha256(binaryToBytes(parsed.list.canonicalText()))).slice(0, 16);
+  const digest = toHex(sha256(binaryToBytes(parsed.list.canonicalText()))).slice(0, 16);
   const detail = `custom: ${parsed.list.rules} rules (ICANN ${c.icann}, private ${c.private}, unsectioned ${c.other}), sha256 ${digest}…`;
   return { list: parsed.list, view: { custom: true, detail } };
 }

@@ -145,16 +145,9 @@ export async function verifyEmail(
   const found = await discoverDmarc(fromDomain, lookup, suffixes, meter);
   const record = found.discovery.kind === 'record' ? found.discovery.record : null;
   const mode = record?.adkim ?? 's';
-  // Each passing signature under the record's mode, and under relaxed (the loosest mode: a refusal there because of
-  // a public suffix is reported as such, whatever the record says, as the precheck reports it).
-  const judged = meter.sync('dmarc', () =>
-    passing.map((s) => ({
-      s,
-      aligned: s.domain !== null && alignment(s.domain, fromDomain, mode, suffixes).aligned,
-      bySuffix: s.domain !== null && alignment(s.domain, fromDomain, 'r', suffixes).publicSuffix,
-    })),
+  const aligned = meter.sync('dmarc', () =>
+    passing.filter((s) => s.domain !== null && alignment(s.domain, fromDomain, mode, suffixes).aligned),
   );
-  const aligned = judged.filter((j) => j.aligned).map((j) => j.s);
   const org = found.organizationalDomain;
   const dmarc: DmarcOutcome = {
     result: record ? (aligned.length > 0 ? 'pass' : 'fail') : 'none',
@@ -173,11 +166,15 @@ export async function verifyEmail(
   if (signatures.length === 0) return rejected('NoSignature', 'the message has no DKIM-Signature', withFrom);
   if (passing.length === 0) return rejected('NoPassingSignature', 'no DKIM signature verifies', withFrom);
   if (aligned.length === 0) {
-    const bySuffix = judged.find((j) => j.bySuffix);
+    // Judged under relaxed, the loosest mode: a refusal there because of a public suffix is reported as such,
+    // whatever the record says, as the precheck reports it.
+    const bySuffix = meter.sync('dmarc', () =>
+      passing.find((s) => s.domain !== null && alignment(s.domain, fromDomain, 'r', suffixes).publicSuffix),
+    );
     if (bySuffix) {
       const orgText =
         org === null ? `${fromDomain} is a public suffix` : `its organizational domain is ${org}`;
-      const detail = `d=${bySuffix.s.domain} does not align with ${fromDomain}: a public suffix separates them (${orgText})`;
+      const detail = `d=${bySuffix.domain} does not align with ${fromDomain}: a public suffix separates them (${orgText})`;
       return rejected('PublicSuffixAlignment', detail, withFrom);
     }
     const rule = record ? `adkim=${record.adkim}` : 'no DMARC record, so d= must equal the From domain';

@@ -124,6 +124,18 @@ describe('dmarcNote: the pre-check’s words on alignment (protocol.md §6)', ()
     );
     expect(dmarcNote('example.com', undefined)).toBeNull();
   });
+
+  it('adkim=s: only the domain itself, wherever the record was found', () => {
+    expect(
+      dmarcNote('cs.example.com', {
+        organizationalDomain: 'example.com',
+        recordName: '_dmarc.example.com',
+        strict: true,
+      }),
+    ).toBe(
+      'The DMARC policy of example.com (its organizational domain) asks for strict alignment: only email signed by cs.example.com itself is accepted.',
+    );
+  });
 });
 
 describe('checkDomain over DoH against the loopback DNS stack', () => {

@@ -51,8 +51,6 @@ export type CandidateSelection =
       readonly checks: readonly Check[];
     };
 
-export { MAX_DNS_NAME };
-
 /** The loosest alignment any DMARC record allows (protocol.md §6): the one rule lives in src/dmarc/alignment.ts. */
 export const couldAlign = (
   d: string,

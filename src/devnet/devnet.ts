@@ -129,7 +129,7 @@ export class Devnet {
   private readonly unsigned: RanCall[] = [];
   /** Answer only once the round's journal record is fdatasynced (survives a power cut, not only `kill -9`). */
   private readonly fsyncBeforeAnswer: boolean;
-  /** Stable memory may have changed since the last journal record (a call or a timer ran). */
+  /** Timers have run since the last journal record (a call's changes go with its round). */
   private journalDue = false;
   private midMessage = false;
   private compacting = false;
@@ -355,6 +355,8 @@ export class Devnet {
         await this.executing(() => this.host.tick());
         this.journalDue = true;
         this.pruneStatuses();
+        // Writes the timers' changes, and closes a round whose signer finished while the timers ran.
+        this.advance();
       }
       for (const entry of this.queue.splice(0, MAX_CALLS_PER_ROUND)) {
         const { call } = entry;
@@ -375,7 +377,6 @@ export class Devnet {
         this.timing.updateMs += performance.now() - started;
         this.callsExecuted++;
         this.unsigned.push({ entry, status });
-        this.journalDue = true;
         this.advance();
       }
       if (this.data.shouldCompact) {

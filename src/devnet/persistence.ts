@@ -208,8 +208,9 @@ function* residentBlocks(stable: StableMemory): Generator<[bigint, Uint8Array]> 
 export class DataFolder {
   private journalFd?: number;
   private journalBytes = 0;
-  /** The last queued journal write; appends chain on it so records land in order. */
+  /** The fdatasync running now, if any. */
   private syncing?: Promise<void>;
+  /** The fdatasync queued behind it, which every record appended meanwhile waits for (group commit). */
   private queuedSync?: Promise<void>;
 
   constructor(readonly dir: string) {}

@@ -99,14 +99,21 @@ export interface DomainReport {
 export interface DmarcLocation {
   /** RFC 7489 §3.2; null when the domain is itself a public suffix. */
   readonly organizationalDomain: string | null;
-  /** `_dmarc.<domain>` or `_dmarc.<organizational domain>` when a DMARC record parses there; else null. */
+  /**
+   * `_dmarc.<domain>` or `_dmarc.<organizational domain>` when a DMARC record parses there and the canister's
+   * path would count it (proven for DNSSEC); else null.
+   */
   readonly recordName: string | null;
+  /** Present when the record asks for strict alignment (`adkim=s`): d= must be the domain itself. */
+  readonly strict?: boolean;
 }
 
 export function dmarcLocation(r: DomainReport): DmarcLocation {
+  const counted = r.dmarc.counts ? r.dmarc.record : null;
   return {
     organizationalDomain: r.organizationalDomain,
-    recordName: r.dmarc.record !== null ? r.dmarc.name : null,
+    recordName: counted !== null ? r.dmarc.name : null,
+    ...(counted?.adkim === 's' ? { strict: true } : {}),
   };
 }
 

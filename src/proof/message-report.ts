@@ -24,7 +24,7 @@ import type { PublicSuffixes } from '../dmarc/public-suffix-list.ts';
 import type { TxtLookup } from '../dns/lookup.ts';
 import { type EmailVerdict, verifyEmail } from '../verify-email.ts';
 import type { BuildOptions } from './build.ts';
-import { type MessageProofOutcome, namesForMessage, proofForMessage } from './message.ts';
+import { type MessageProofOutcome, namesForMessage, proofForMessage, proofForNames } from './message.ts';
 import { type NameStatus, nameStatus } from './name-status.ts';
 import type { Resolver } from './resolver.ts';
 import { QuerySession } from './session.ts';
@@ -85,7 +85,8 @@ export async function messageReport(
       ]
     : [];
   const [proof, statuses] = await Promise.all([
-    proofForMessage(message, shared, opts, opts.suffixes),
+    // proofForMessage would parse the message again only to find these names.
+    wanted.ok ? proofForNames(wanted, shared, opts) : proofForMessage(message, shared, opts, opts.suffixes),
     Promise.all(roles.map((r) => nameStatus(session, r.name, opts))),
   ]);
   const names = statuses.map((s, i) => ({ ...s, role: roles[i]!.role }));

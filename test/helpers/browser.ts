@@ -17,11 +17,8 @@ export async function launchChromium(): Promise<Browser> {
  * A new page in `context` with a CDP virtual authenticator (WebAuthn.addVirtualAuthenticator): a platform
  * passkey that always verifies the user, as a phone or laptop would after a fingerprint.
  */
-export async function pageWithPasskeys(
-  context: BrowserContext,
-): Promise<{ page: Page; cdp: CDPSession; authenticatorId: string }> {
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
+/** Enables WebAuthn on `cdp`'s page with a platform authenticator that says yes to every prompt. */
+export async function addPlatformAuthenticator(cdp: CDPSession): Promise<string> {
   await cdp.send('WebAuthn.enable');
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
@@ -33,5 +30,13 @@ export async function pageWithPasskeys(
       automaticPresenceSimulation: true,
     },
   });
-  return { page, cdp, authenticatorId };
+  return authenticatorId;
+}
+
+export async function pageWithPasskeys(
+  context: BrowserContext,
+): Promise<{ page: Page; cdp: CDPSession; authenticatorId: string }> {
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  return { page, cdp, authenticatorId: await addPlatformAuthenticator(cdp) };
 }

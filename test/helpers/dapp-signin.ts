@@ -16,6 +16,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { buildDemo, serveDemo } from '../../scripts/local-stack/demo.ts';
 import { freePort } from '../../scripts/local-stack/process.ts';
 import { toHex } from '../../src/encoding/bytes.ts';
+import { addPlatformAuthenticator } from './browser.ts';
 import { VIEWPORTS, type WebStack } from './start-web-stack.ts';
 
 export const UI_TIMEOUT_MS = 30_000;
@@ -72,17 +73,7 @@ export class Profile {
 
   private async equip(page: Page): Promise<{ cdp: CDPSession; id: string }> {
     const cdp = await this.context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId: id } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const id = await addPlatformAuthenticator(cdp);
     for (const credential of this.credentials.values()) {
       await cdp.send('WebAuthn.addCredential', { authenticatorId: id, credential: credential as never });
     }

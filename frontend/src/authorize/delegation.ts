@@ -1,14 +1,12 @@
 /**
- * Signing a dApp's delegation once the person has pressed Continue (protocol.md §1): `prepare_delegation(anchor,
- * origin, session_key, ttl)` as an update call, which certifies the signature, then the query `get_delegation` for
- * the same values. On the IC a query may reach a replica that has not yet caught up with the certified state, so
- * `NoSuchDelegation` (and a failed query) is retried a few times, briefly. The caller must be authorized for the
- * identity: the signed-in session (ic/session.ts) acts as its management principal or as an authenticator.
+ * Signing a dApp's delegation once the person has pressed Continue (protocol.md §1), through the same
+ * prepare-then-fetch as sign-in (ic/delegation-fetch.ts). The caller must be authorized for the identity: the
+ * signed-in session (ic/session.ts) acts as its management principal or as an authenticator.
  */
-import type { Waxseal } from '../ic/actor.ts';
+import { type DelegationActor, fetchDelegation, RETRIES, type RetryOptions } from '../ic/delegation-fetch.ts';
 import { type Parsed, refuse, type SignedChain } from './request.ts';
 
-export type DelegationActor = Pick<Waxseal, 'prepare_delegation' | 'get_delegation'>;
+export type { DelegationActor, RetryOptions };
 
 export interface DelegationTarget {
   /** The origin whose principal the dApp gets (its own, or its validated derivation origin). */
@@ -18,20 +16,6 @@ export interface DelegationTarget {
   /** Lifetime to ask for (ttl.ts has already capped it). */
   readonly ttlNs: bigint;
 }
-
-export interface RetryOptions {
-  /** How many times `get_delegation` is asked before giving up. */
-  readonly attempts: number;
-  /** Pause before each retry, in ms. */
-  readonly pauseMs: number;
-  readonly sleep: (ms: number) => Promise<void>;
-}
-
-const RETRIES: RetryOptions = {
-  attempts: 5,
-  pauseMs: 250,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
 
 /**
  * The signed chain for `target`, or the canister's refusal in words.
@@ -44,31 +28,15 @@ export async function signDelegation(
   authnMethod: SignedChain['authnMethod'],
   retry: RetryOptions = RETRIES,
 ): Promise<Parsed<SignedChain>> {
-  const { origin, sessionKey, ttlNs } = target;
-  const prepared = await actor.prepare_delegation(anchor, origin, sessionKey, [ttlNs]);
-  if ('Err' in prepared) return refuse('generic', prepared.Err.message);
-  const { user_key: userKey, expiration } = prepared.Ok;
-  let last = 'no answer';
-  for (let attempt = 0; attempt < retry.attempts; attempt++) {
-    if (attempt > 0) await retry.sleep(retry.pauseMs);
-    try {
-      const got = await actor.get_delegation(anchor, origin, sessionKey, expiration);
-      if ('Ok' in got) {
-        const { delegation, signature } = got.Ok;
-        return {
-          ok: true,
-          value: {
-            userKey,
-            delegations: [{ pubkey: delegation.pubkey, expiration: delegation.expiration, signature }],
-            authnMethod,
-          },
-        };
-      }
-      if (got.Err.code !== 'NoSuchDelegation') return refuse('generic', got.Err.message);
-      last = got.Err.message;
-    } catch (e) {
-      last = e instanceof Error ? e.message : String(e);
-    }
-  }
-  return refuse('generic', `the signed delegation could not be fetched (${last.split('\n')[0]})`);
+  const got = await fetchDelegation(actor, anchor, target.origin, target.sessionKey, target.ttlNs, retry);
+  if (!got.ok) return refuse('generic', got.message);
+  const { delegation, signature } = got.signed;
+  return {
+    ok: true,
+    value: {
+      userKey: got.userKey,
+      delegations: [{ pubkey: delegation.pubkey, expiration: delegation.expiration, signature }],
+      authnMethod,
+    },
+  };
 }

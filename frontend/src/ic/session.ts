@@ -11,6 +11,7 @@ import type { DerEncodedPublicKey, Signature, SignIdentity } from '@icp-sdk/core
 import { Delegation, DelegationChain, DelegationIdentity, ECDSAKeyIdentity } from '@icp-sdk/core/identity';
 import type { SignedDelegation } from '../../../canister/declarations/waxseal.did.ts';
 import { connect, type Waxseal } from './actor.ts';
+import { fetchDelegation } from './delegation-fetch.ts';
 import type { AppEnv } from './env.ts';
 
 /** 30 minutes: long enough to manage an identity, short enough for a shared computer. */
@@ -80,11 +81,8 @@ export async function signIn(env: AppEnv, anchor: bigint, authenticator: SignIde
   const base = { anchor, authenticator: authenticator.getPrincipal().toText() };
   if (!origin) return { ...base, actor: viaAuthenticator };
 
-  const prepared = await viaAuthenticator.prepare_delegation(anchor, origin, sessionDer, []);
-  if ('Err' in prepared) throw new SignInRefused(prepared.Err.code, prepared.Err.message);
-  const { user_key: userKey, expiration } = prepared.Ok;
-  const signed = await viaAuthenticator.get_delegation(anchor, origin, sessionDer, expiration);
-  if ('Err' in signed) throw new SignInRefused(signed.Err.code, signed.Err.message);
-  const identity = canisterDelegatedIdentity(sessionKey, userKey, signed.Ok);
+  const got = await fetchDelegation(viaAuthenticator, anchor, origin, sessionDer);
+  if (!got.ok) throw got.code === null ? new Error(got.message) : new SignInRefused(got.code, got.message);
+  const identity = canisterDelegatedIdentity(sessionKey, got.userKey, got.signed);
   return { ...base, actor: await connect(env, identity) };
 }

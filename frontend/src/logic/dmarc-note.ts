@@ -16,6 +16,9 @@ export function dmarcNote(domain: string, dmarc: DmarcLocation | undefined): str
     return `${domain} publishes no DMARC policy, so only email signed by ${domain} itself is accepted.`;
   }
   const where = dmarc.recordName === `_dmarc.${domain}` ? domain : `${org} (its organizational domain)`;
+  if (dmarc.strict) {
+    return `The DMARC policy of ${where} asks for strict alignment: only email signed by ${domain} itself is accepted.`;
+  }
   return org === domain
     ? `The DMARC policy of ${where} applies: email signed by ${org} or a name under it can be accepted.`
     : `The DMARC policy of ${where} applies: email signed by ${org} or a name under it can be accepted for ${domain}.`;
