@@ -111,6 +111,17 @@ describe('waxseal verify-email', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it.each(['verify-email', 'domain', 'dnssec', 'devnet', 'gateway', 'send-test-mail'])(
+    "waxseal %s --help prints that command's usage and exits 0, without running it",
+    async (command) => {
+      const r = await waxseal(command, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^usage:\\n  waxseal ${command} `));
+      expect(r.stdout).not.toMatch(/waxseal demo/);
+      expect(r.stderr).toBe('');
+    },
+  );
+
   it.each([
     ['bad.json', '{ "x": ', /not valid JSON/],
     ['shape.json', '["a"]', /expected an object/],

@@ -13,13 +13,18 @@ import {
   VERIFY_EMAIL_USAGE,
 } from './usage.ts';
 
+/** Each command's usage, which `waxseal <command> --help` prints. */
+const COMMAND_USAGE: Record<string, string> = {
+  'verify-email': VERIFY_EMAIL_USAGE,
+  domain: DOMAIN_USAGE,
+  dnssec: DNSSEC_USAGE,
+  devnet: DEVNET_USAGE,
+  gateway: GATEWAY_USAGE,
+  'send-test-mail': SEND_TEST_MAIL_USAGE,
+};
+
 const USAGE = `usage:
-  ${VERIFY_EMAIL_USAGE}
-  ${DOMAIN_USAGE}
-  ${DNSSEC_USAGE}
-  ${DEVNET_USAGE}
-  ${GATEWAY_USAGE}
-  ${SEND_TEST_MAIL_USAGE}
+  ${Object.values(COMMAND_USAGE).join('\n  ')}
   waxseal demo        verify the bundled RFC 8463 example message and explain the result`;
 
 async function demo(): Promise<{ out: string; code: number }> {
@@ -38,6 +43,11 @@ async function demo(): Promise<{ out: string; code: number }> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const commandUsage = command === undefined ? undefined : COMMAND_USAGE[command];
+  if (commandUsage !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`usage:\n  ${commandUsage}\n`);
+    return 0;
+  }
   try {
     let result: { out: string; code: number };
     if (command === 'verify-email')
