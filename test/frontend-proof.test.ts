@@ -219,7 +219,9 @@ describe('Resolving: the canister fetches the key over DoH itself', () => {
       const step = page.locator('.send-step[data-view="resolving"]');
       await step.waitFor({ timeout: UI_TIMEOUT_MS });
       // The canister is mid-fetch: its query (POST, RFC 8484) waits at the relay while the page shows Resolving.
-      expect(doh().held()).toBeGreaterThan(0);
+      // The page can show Resolving a moment before the host's outcall reaches the relay, so wait for it.
+      await expect.poll(() => doh().held(), { timeout: UI_TIMEOUT_MS }).toBeGreaterThan(0);
+      expect(await step.isVisible()).toBe(true);
       expect(doh().seen.slice(asked)).toContainEqual({
         method: 'POST',
         name: 'sel._domainkey.unsigned.wxtest.',
