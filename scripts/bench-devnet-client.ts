@@ -79,6 +79,12 @@ export interface RunMessage {
   measureTo: number;
   /** Hard bound: no call starts after this, even without `stop`. */
   stopBy: number;
+  /**
+   * Paced (open-loop) runs: every caller starts a call each `intervalMs`, the callers of all processes spread
+   * evenly over the interval, whatever the previous call took. Unset: closed loop (the next call as soon as the last
+   * one ends).
+   */
+  pace?: { intervalMs: number; totalCallers: number };
 }
 
 export interface ReportMessage {
@@ -344,11 +350,25 @@ async function makeRawCaller(setup: ClientSetup, index: number, http: KeepAliveA
 
 let stopped = false;
 
-async function runCaller(caller: Caller, run: RunMessage, max: number, out: ReportMessage): Promise<void> {
-  await sleepUntil(run.startAt);
+/**
+ * One caller's loop. Paced, a call's latency counts from the moment it was due, not from when it was sent: a call
+ * held up by a slow predecessor is late by that much (no coordinated omission).
+ */
+async function runCaller(
+  caller: Caller,
+  run: RunMessage,
+  max: number,
+  out: ReportMessage,
+  callerIndex: number,
+): Promise<void> {
+  const { pace } = run;
+  const phase = pace ? (callerIndex / pace.totalCallers) * pace.intervalMs : 0;
+  await sleepUntil(run.startAt + phase);
   for (let n = 0; n < max && !stopped; n++) {
-    const started = wallMs();
-    if (started >= run.stopBy) return;
+    const due = pace ? run.startAt + phase + n * pace.intervalMs : undefined;
+    if (due !== undefined && due > wallMs()) await sleepUntil(due);
+    const started = due ?? wallMs();
+    if (started >= run.stopBy || stopped) return;
     if (caller.left?.() === 0) {
       out.ranOutAt = Math.min(out.ranOutAt ?? started, started);
       return;
@@ -405,7 +425,12 @@ async function main(): Promise<void> {
     out.cpuMs = (cpu.user + cpu.system) / 1000;
     out.elu = performance.eventLoopUtilization(elu0).utilization;
   })();
-  await Promise.all([...callers.map((c) => runCaller(c, run, setup.maxCallsPerCaller, out)), sampled]);
+  await Promise.all([
+    ...callers.map((c, i) =>
+      runCaller(c, run, setup.maxCallsPerCaller, out, setup.process * setup.callers + i),
+    ),
+    sampled,
+  ]);
   await send(out);
 }
 

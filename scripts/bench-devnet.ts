@@ -96,6 +96,17 @@ const READY_TIMEOUT_MS = 120_000;
 const QUIET_WAIT_MS = Number(process.env.BENCH_QUIET_WAIT_MS ?? 60_000);
 const QUIET_CORES = Number(process.env.BENCH_QUIET_CORES ?? 0.3);
 const TARGETS = { query_per_s: 1000, update_per_s: 300, p99_ms: 50 };
+/**
+ * The paced runs: 32 callers offered the target rate of `whoami` in all (issue 9: "≥ 1,000 queries/s and ≥ 300
+ * updates/s, p99 < 50 ms"), where the p99 target is judged. A closed-loop run keeps 32 calls in flight whatever the
+ * rate, so its latency is 32 / rate (Little's law): that measures capacity, not the latency a caller meets.
+ */
+const PACED: Partial<Record<Workload, number>> = {
+  whoami_query: TARGETS.query_per_s,
+  whoami_update: TARGETS.update_per_s,
+};
+/** A paced run that delivers less than this share of the offered rate has not kept up. */
+const PACED_MIN_SHARE = 0.97;
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on Linux x86-64). */
 const CLOCK_TICK_MS = 10;
 
@@ -247,6 +258,8 @@ export interface Row {
   kind: 'query' | 'update';
   clients: number;
   processes: number;
+  /** Paced runs: the rate offered by all callers together; null for closed-loop runs. */
+  offered_per_s: number | null;
   /** Calls that ended successfully in the window, their rate and latency percentiles (client side). */
   calls: number;
   calls_per_s: number;
@@ -340,7 +353,13 @@ function updateBodies(workload: Workload, processes: number, callers: number): n
   );
 }
 
-async function measure(devnet: Devnet, workload: Workload, processes: number, callers: number): Promise<Row> {
+async function measure(
+  devnet: Devnet,
+  workload: Workload,
+  processes: number,
+  callers: number,
+  offeredPerS: number | null = null,
+): Promise<Row> {
   const clients: ChildProcess[] = [];
   const reports: Promise<ReportMessage>[] = [];
   const exits: Promise<void>[] = [];
@@ -388,7 +407,15 @@ async function measure(devnet: Devnet, workload: Workload, processes: number, ca
     const startAt = wallMs() + 200;
     const measureFrom = startAt + WARMUP_MS;
     const measureTo = measureFrom + DURATION_MS;
-    const run: RunMessage = { type: 'run', startAt, measureFrom, measureTo, stopBy: measureTo + 30_000 };
+    const totalCallers = processes * callers;
+    const run: RunMessage = {
+      type: 'run',
+      startAt,
+      measureFrom,
+      measureTo,
+      stopBy: measureTo + 30_000,
+      ...(offeredPerS ? { pace: { intervalMs: (totalCallers / offeredPerS) * 1000, totalCallers } } : {}),
+    };
     for (const c of clients) c.send(run);
     // The server's counters are read at the moment it answers; under load that is later than asked (the request
     // queues like any other), so the clients keep the load on until the second reading has been answered.
@@ -398,7 +425,7 @@ async function measure(devnet: Devnet, workload: Workload, processes: number, ca
     const after = await snapshot(devnet);
     for (const c of clients) c.send({ type: 'stop' });
     const results = await withTimeout(Promise.all(reports), 60_000, `${workload}: client reports`);
-    return summarise(workload, processes * callers, processes, results, before, after, measureFrom);
+    return summarise(workload, totalCallers, processes, offeredPerS, results, before, after, measureFrom);
   } finally {
     // A client exits by itself after its report (writing its CPU profile if asked to); after 5 s it is killed.
     await Promise.race([Promise.all(exits), sleep(5000)]);
@@ -413,6 +440,7 @@ function summarise(
   workload: Workload,
   clients: number,
   processes: number,
+  offeredPerS: number | null,
   reports: ReportMessage[],
   before: Snapshot,
   after: Snapshot,
@@ -439,6 +467,7 @@ function summarise(
     kind,
     clients,
     processes,
+    offered_per_s: offeredPerS,
     calls: latencies.length,
     calls_per_s: round((latencies.length / DURATION_MS) * 1000),
     p50_ms: round(percentile(latencies, 50), 2),
@@ -479,6 +508,8 @@ const ranOutEarly = (r: Row) => r.ran_out_after_ms !== undefined && r.ran_out_af
 // ---- output ----
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
+const clientsLabel = (r: Row) =>
+  `${r.clients} (${r.processes})${r.offered_per_s ? `, paced ${r.offered_per_s}/s` : ''}`;
 
 function markdown(rows: Row[]): string {
   const head = [
@@ -499,7 +530,7 @@ function markdown(rows: Row[]): string {
   const lines = rows.map((r) =>
     [
       LABEL[r.workload],
-      `${r.clients} (${r.processes})`,
+      clientsLabel(r),
       Math.round(r.calls_per_s),
       r.p50_ms.toFixed(1),
       r.p99_ms.toFixed(1),
@@ -526,7 +557,7 @@ function printRows(rows: Row[]): void {
   console.table(
     rows.map((r) => ({
       workload: r.workload,
-      'clients (procs)': `${r.clients} (${r.processes})`,
+      'clients (procs)': clientsLabel(r),
       'calls/s': r.calls_per_s,
       'p50 ms': r.p50_ms,
       'p99 ms': r.p99_ms,
@@ -555,15 +586,22 @@ function printRows(rows: Row[]): void {
  * only; undefined: not a full run).
  */
 function writeResults(rows: Row[], machine: string): string[] | undefined {
-  const find = (w: Workload) => rows.find((r) => r.workload === w && r.clients === CONCURRENCY);
-  const q = find('whoami_query');
-  const u = find('whoami_update');
-  if (!q || !u || rows.length < 2 * WORKLOADS.length) return undefined;
+  const find = (w: Workload, paced: boolean) =>
+    rows.find((r) => r.workload === w && r.clients === CONCURRENCY && (r.offered_per_s !== null) === paced);
+  const q = find('whoami_query', false);
+  const u = find('whoami_update', false);
+  const qPaced = find('whoami_query', true);
+  const uPaced = find('whoami_update', true);
+  if (!q || !u || !qPaced || !uPaced || rows.length < 2 * WORKLOADS.length + 2) return undefined;
+  // Rates: the closed-loop runs (capacity). p99: the paced runs at the target rates; the closed-loop p99 is kept
+  // beside it for comparison with earlier records.
   const summary = {
     query_per_s: q.calls_per_s,
     update_per_s: u.calls_per_s,
-    query_p99_ms: q.p99_ms,
-    update_p99_ms: u.p99_ms,
+    query_p99_ms: qPaced.p99_ms,
+    update_p99_ms: uPaced.p99_ms,
+    query_p99_ms_closed_loop: q.p99_ms,
+    update_p99_ms_closed_loop: u.p99_ms,
   };
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', `devnet${SUFFIX}.json`), `${JSON.stringify(summary, null, 2)}\n`);
@@ -591,11 +629,11 @@ function writeResults(rows: Row[], machine: string): string[] | undefined {
       u.calls_per_s < TARGETS.update_per_s &&
       `target missed: whoami updates/s ${u.calls_per_s} < ${TARGETS.update_per_s}`,
     raw &&
-      !(q.p99_ms < TARGETS.p99_ms) &&
-      `target missed: whoami query p99 ${q.p99_ms} ms ≥ ${TARGETS.p99_ms} ms`,
+      !(qPaced.p99_ms < TARGETS.p99_ms) &&
+      `target missed: whoami query p99 ${qPaced.p99_ms} ms ≥ ${TARGETS.p99_ms} ms at ${qPaced.offered_per_s}/s`,
     raw &&
-      !(u.p99_ms < TARGETS.p99_ms) &&
-      `target missed: whoami update p99 ${u.p99_ms} ms ≥ ${TARGETS.p99_ms} ms`,
+      !(uPaced.p99_ms < TARGETS.p99_ms) &&
+      `target missed: whoami update p99 ${uPaced.p99_ms} ms ≥ ${TARGETS.p99_ms} ms at ${uPaced.offered_per_s}/s`,
   ].filter((m): m is string => typeof m === 'string');
 }
 
@@ -605,6 +643,13 @@ function problems(rows: Row[]): string[] {
     ...rows
       .filter((r) => r.errors > 0)
       .map((r) => `${r.workload} (${r.clients} clients): ${r.errors} failed calls, e.g. ${r.first_error}`),
+    ...rows
+      .filter((r) => r.offered_per_s !== null && r.calls_per_s < r.offered_per_s * PACED_MIN_SHARE)
+      .map(
+        (r) =>
+          `${r.workload} (${r.clients} clients, paced): ${r.calls_per_s} calls/s delivered of ` +
+          `${r.offered_per_s}/s offered`,
+      ),
     ...rows
       .filter(ranOutEarly)
       .map(
@@ -674,6 +719,12 @@ try {
       ].filter(([p, c]) => CLIENTS?.includes(p! * c!) ?? true)) {
         const row = await measure(devnet, workload, processes!, callers!);
         console.error(`  ${workload}, ${processes! * callers!} client(s): ${row.calls_per_s} calls/s`);
+        rows.push(row);
+      }
+      const offered = PACED[workload];
+      if (offered && (CLIENTS?.includes(CONCURRENCY) ?? true)) {
+        const row = await measure(devnet, workload, PROCS, CONCURRENCY / PROCS, offered);
+        console.error(`  ${workload}, ${CONCURRENCY} clients paced at ${offered}/s: p99 ${row.p99_ms} ms`);
         rows.push(row);
       }
     }
