@@ -16,8 +16,8 @@
 // failure, never an exception.
 
 import { createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { base64urlnopad } from '@scure/base';
+import { sha256 } from '../crypto/sha256.ts';
 import { concatBytes, toHex, utf8 } from '../encoding/bytes.ts';
 import { decodeCbor, isCborMap } from '../identity/cbor.ts';
 import {

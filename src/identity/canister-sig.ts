@@ -7,7 +7,7 @@
  * Pure: runs in the canister (QuickJS). The field order matches what II (serde_cbor) writes; decoders (the
  * off-chain one is verify.ts) do not depend on it.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.ts';
 import { CborWriter, SELF_DESCRIBE_TAG } from './cbor.ts';
 import { type DelegationFields, delegationMessageHash } from './delegation.ts';
 import { type HashTree, writeHashTree } from './hash-tree.ts';

@@ -13,7 +13,8 @@
  *
  * Pure: runs in the canister (QuickJS).
  */
-import { sha224, sha256 } from '@noble/hashes/sha2.js';
+import { sha224 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.ts';
 import { compareBytes, concatBytes, utf8 } from '../encoding/bytes.ts';
 import { domainSeparator } from './hash-tree.ts';
 

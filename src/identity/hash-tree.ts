@@ -6,8 +6,8 @@
  * The tuple representation is exactly the CBOR shape, so a tree is written with the generic CBOR writer and
  * can be handed to @icp-sdk/core in tests without conversion. Pure: runs in the canister (QuickJS).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { compareBytes, utf8 } from '../encoding/bytes.ts';
+import { sha256 } from '../crypto/sha256.ts';
+import { compareBytes, concatBytes, utf8 } from '../encoding/bytes.ts';
 import type { CborDecoded, CborWriter } from './cbor.ts';
 
 export type EmptyTree = readonly [0];
@@ -55,17 +55,17 @@ export function emptyHash(): Uint8Array {
 
 /** `H(domain_sep("ic-hashtree-fork") · l · r)`. */
 export function forkHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256.create().update(SEP_FORK).update(left).update(right).digest();
+  return sha256(concatBytes(SEP_FORK, left, right));
 }
 
 /** `H(domain_sep("ic-hashtree-labeled") · label · subtreeHash)`: e.g. certified data = labeledHash("sig", root). */
 export function labeledHash(label: Label, subtreeHash: Uint8Array): Uint8Array {
-  return sha256.create().update(SEP_LABELED).update(labelBytes(label)).update(subtreeHash).digest();
+  return sha256(concatBytes(SEP_LABELED, labelBytes(label), subtreeHash));
 }
 
 /** `H(domain_sep("ic-hashtree-leaf") · value)`. */
 export function leafHash(value: Uint8Array): Uint8Array {
-  return sha256.create().update(SEP_LEAF).update(value).digest();
+  return sha256(concatBytes(SEP_LEAF, value));
 }
 
 /** The root hash of a (possibly pruned) tree, spec `reconstruct`. */

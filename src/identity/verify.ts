@@ -20,7 +20,7 @@ import {
   CertificateTimeErrorCode,
 } from '@icp-sdk/core/agent';
 import { Principal } from '@icp-sdk/core/principal';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.ts';
 import { bytesEqual } from '../encoding/bytes.ts';
 import { type CborDecoded, decodeCbor, isCborMap } from './cbor.ts';
 import { parseCanisterSigPublicKeyDer } from './delegation.ts';
