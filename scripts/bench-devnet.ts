@@ -596,7 +596,8 @@ function writeResults(rows: Row[], machine: string): string[] | undefined {
   const u = find('whoami_update', false);
   const qPaced = find('whoami_query', true);
   const uPaced = find('whoami_update', true);
-  if (!q || !u || !qPaced || !uPaced || rows.length < 2 * WORKLOADS.length + 2) return undefined;
+  if (!q || !u || !qPaced || !uPaced || rows.length < 2 * WORKLOADS.length + Object.keys(PACED).length)
+    return undefined;
   // Rates: the closed-loop runs (capacity). p99: the paced runs at the target rates; the closed-loop p99 is kept
   // beside it for comparison with earlier records.
   const summary = {

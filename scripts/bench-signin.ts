@@ -21,6 +21,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { UI_TIMEOUT_MS } from '../test/helpers/browser.ts';
 import {
   continueButton,
   field,
@@ -28,7 +29,6 @@ import {
   openSignIn,
   Profile,
   startDemo,
-  UI_TIMEOUT_MS,
 } from '../test/helpers/dapp-signin.ts';
 import { startWebStack } from '../test/helpers/start-web-stack.ts';
 

@@ -11,6 +11,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { UI_TIMEOUT_MS } from './helpers/browser.ts';
 import { focusedName, useWebStack, VIEWPORTS } from './helpers/web-stack.ts';
 import { WALK_STACK, walkViews } from './helpers/web-views.ts';
 
@@ -172,7 +173,7 @@ describe('keyboard only', () => {
       await page
         .getByRole('region', { name: `Identity ${anchor}` })
         .getByText(`Recovery email: ${address}`)
-        .waitFor({ timeout: 30_000 });
+        .waitFor({ timeout: UI_TIMEOUT_MS });
       await page.context().close();
     },
     WALK_TIMEOUT_MS,

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UI_TIMEOUT_MS } from './helpers/browser.ts';
 import {
   continueButton,
   type Demo,
@@ -24,7 +25,6 @@ import {
   Profile,
   signInWithContinue,
   startDemo,
-  UI_TIMEOUT_MS,
 } from './helpers/dapp-signin.ts';
 import { useWebStack } from './helpers/web-stack.ts';
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFrontend } from '../scripts/frontend-build.ts';
 import { serveWeb, type WebServer } from '../scripts/local-stack/web.ts';
 import { toHex } from '../src/encoding/bytes.ts';
-import { launchChromium, pageWithPasskeys } from './helpers/browser.ts';
+import { launchChromium, pageWithPasskeys, UI_TIMEOUT_MS } from './helpers/browser.ts';
 import { startDevnet, type TestDevnet } from './helpers/devnet.ts';
 import { freePort } from './helpers/dns-servers.ts';
 import { MAIL_HOST } from './helpers/gateway.ts';
@@ -59,7 +59,7 @@ describe('web app shell in Chromium', () => {
     await page.goto(`${web.url}/`);
     await page.getByRole('button', { name: 'Create with a passkey' }).click();
     const anchor = page.getByTestId('anchor');
-    await anchor.waitFor({ timeout: 30_000 });
+    await anchor.waitFor({ timeout: UI_TIMEOUT_MS });
     const number = BigInt((await anchor.textContent())!.trim());
     expect(number).toBeGreaterThanOrEqual(10_000n);
     expect(await page.getByText('Write this number down.').count()).toBe(1);
@@ -82,7 +82,7 @@ describe('web app shell in Chromium', () => {
     await page.reload();
     await page.getByRole('button', { name: `Sign in as identity ${number}` }).click();
     const manage = page.getByRole('region', { name: `Identity ${number}` });
-    await manage.getByText('1 passkey or device can sign in.').waitFor({ timeout: 30_000 });
+    await manage.getByText('1 passkey or device can sign in.').waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await manage.textContent()).toContain('No recovery email yet.');
     if (SHOTS) await page.screenshot({ path: join(SHOTS, 'manage-desktop.png'), fullPage: true });
     await manage.getByRole('button', { name: 'Sign out' }).click();

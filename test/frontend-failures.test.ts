@@ -18,11 +18,11 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { UI_TIMEOUT_MS } from './helpers/browser.ts';
 import { freePort } from './helpers/dns-servers.ts';
 import { mailCanisterConfig } from './helpers/gateway.ts';
 import { focusedName, useWebStack, type WebStack } from './helpers/web-stack.ts';
 
-const UI_TIMEOUT_MS = 30_000;
 const NS_PER_MINUTE = 60_000_000_000n;
 
 /** Signs in to a new identity on a fresh page and opens the setup form. */

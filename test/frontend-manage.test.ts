@@ -14,9 +14,9 @@
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { REFUSAL_TEXT } from '../frontend/src/logic/refusal-text.ts';
+import { UI_TIMEOUT_MS } from './helpers/browser.ts';
 import { focusedName, useWebStack, VIEWPORTS } from './helpers/web-stack.ts';
 
-const UI_TIMEOUT_MS = 30_000;
 const MAIL_MS = 40_000;
 const web = useWebStack();
 

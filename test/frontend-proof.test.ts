@@ -19,10 +19,9 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { localConfig } from '../scripts/local-stack/devnet.ts';
+import { UI_TIMEOUT_MS } from './helpers/browser.ts';
 import { decodeMessage } from './helpers/dns-servers.ts';
 import { useWebStack } from './helpers/web-stack.ts';
-
-const UI_TIMEOUT_MS = 30_000;
 
 interface Relay {
   url: string;

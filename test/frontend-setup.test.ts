@@ -7,10 +7,10 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { UI_TIMEOUT_MS } from './helpers/browser.ts';
 import { MAIL_HOST } from './helpers/gateway.ts';
 import { focusedName, useWebStack } from './helpers/web-stack.ts';
 
-const UI_TIMEOUT_MS = 30_000;
 const web = useWebStack();
 
 /** A fresh page, signed in to a new identity, with the setup form open. */

@@ -5,6 +5,9 @@
 import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
 import { findBinary } from '../../scripts/local-stack/process.ts';
 
+/** How long a browser test waits for a page to show a step: the stack answers in well under a second when idle. */
+export const UI_TIMEOUT_MS = 30_000;
+
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: findBinary('chromium'),

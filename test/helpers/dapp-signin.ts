@@ -16,10 +16,8 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { buildDemo, serveDemo } from '../../scripts/local-stack/demo.ts';
 import { freePort } from '../../scripts/local-stack/process.ts';
 import { toHex } from '../../src/encoding/bytes.ts';
-import { addPlatformAuthenticator } from './browser.ts';
+import { addPlatformAuthenticator, UI_TIMEOUT_MS } from './browser.ts';
 import { VIEWPORTS, type WebStack } from './start-web-stack.ts';
-
-export const UI_TIMEOUT_MS = 30_000;
 
 export interface Demo {
   /** http://localhost:<port>: one dApp. */

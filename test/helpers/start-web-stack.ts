@@ -17,7 +17,7 @@ import { buildFrontend } from '../../scripts/frontend-build.ts';
 import { type DnsStack, startDnsStack } from '../../scripts/local-stack/dns.ts';
 import { serveWeb } from '../../scripts/local-stack/web.ts';
 import { toHex } from '../../src/encoding/bytes.ts';
-import { launchChromium, pageWithPasskeys } from './browser.ts';
+import { launchChromium, pageWithPasskeys, UI_TIMEOUT_MS } from './browser.ts';
 import { type InitConfig, metricValue } from './canister.ts';
 import { waxseal } from './cli.ts';
 import { startDevnet, type TestDevnet } from './devnet.ts';
@@ -81,8 +81,6 @@ export interface WebStack {
   /** Stops everything started, in reverse order. */
   stop(): Promise<void>;
 }
-
-const UI_TIMEOUT_MS = 30_000;
 
 /**
  * What has the keyboard on `page`, named as a person hears it: its aria-label, its field's label, or its text;

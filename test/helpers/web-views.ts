@@ -12,6 +12,7 @@
  * DoH client gives up after 5 s), so holding them still would race a timeout; frontend-proof.test.ts checks them.
  */
 import type { Locator, Page } from 'playwright-core';
+import { UI_TIMEOUT_MS } from './browser.ts';
 import type { Viewport, WebStack, WebStackOptions } from './start-web-stack.ts';
 
 /** Where a walk is: its page (replaced when the walk moves to a new browser) and the address it registers. */
@@ -40,7 +41,6 @@ export interface View {
  */
 export const WALK_STACK: WebStackOptions = { attachProofs: false };
 
-const UI_TIMEOUT_MS = 30_000;
 /** A Unicode domain: the form explains it and offers the A-label form. */
 const IDN_ADDRESS = 'hans@münchen.de';
 /** Signed, but provably unsigned from the root (no DS in its parent): Waxseal cannot check its mail. */
